@@ -1,0 +1,17 @@
+package dev.gatehouse.config;
+
+import java.util.List;
+
+/** Every configuration problem found at start, reported together, each naming its variable. */
+public final class ConfigException extends RuntimeException {
+    private final List<String> problems;
+
+    public ConfigException(List<String> problems) {
+        super("Invalid configuration:\n  - " + String.join("\n  - ", problems));
+        this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+        return problems;
+    }
+}

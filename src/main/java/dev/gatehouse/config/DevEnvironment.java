@@ -1,0 +1,88 @@
+package dev.gatehouse.config;
+
+import dev.gatehouse.db.DatabaseUrl;
+import dev.gatehouse.db.EmbeddedDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Base64;
+import java.util.Properties;
+
+/**
+ * The dev data dir: the embedded database ({@code postgres/}), its psql URL ({@code database-url}),
+ * and a random HS256 secret ({@code jwt-secret}) generated on first use and kept, so tokens made by
+ * {@code gatehouse token} stay valid across restarts.
+ */
+public final class DevEnvironment {
+    public static final String DATABASE_URL_FILE = "database-url";
+    public static final String JWT_SECRET_FILE = "jwt-secret";
+
+    private DevEnvironment() {}
+
+    /** The kept dev secret, created on first call. */
+    public static String jwtSecret(Path dataDir) {
+        Path file = dataDir.resolve(JWT_SECRET_FILE);
+        try {
+            if (Files.isRegularFile(file)) {
+                return Files.readString(file).strip();
+            }
+            Files.createDirectories(dataDir);
+            byte[] bytes = new byte[48];
+            new SecureRandom().nextBytes(bytes);
+            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            Files.writeString(file, secret + "\n");
+            restrict(file);
+            return secret;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the dev JWT secret in " + file, e);
+        }
+    }
+
+    /** Starts the embedded database in the data dir and writes its psql URL next to it. */
+    public static EmbeddedDatabase startDatabase(Path dataDir) {
+        EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"), true);
+        try {
+            Files.writeString(dataDir.resolve(DATABASE_URL_FILE), db.psqlUrl(EmbeddedDatabase.DATABASE) + "\n");
+        } catch (IOException e) {
+            db.close();
+            throw new UncheckedIOException("cannot write " + dataDir.resolve(DATABASE_URL_FILE), e);
+        }
+        return db;
+    }
+
+    /**
+     * The URL of a dev database that is already running (a server started from the same data dir),
+     * or null. Lets {@code gatehouse token} work while {@code serve} runs, without a second postmaster.
+     */
+    public static DatabaseUrl runningDatabase(Path dataDir) {
+        Path file = dataDir.resolve(DATABASE_URL_FILE);
+        if (!Files.isRegularFile(file) || !Files.exists(dataDir.resolve("postgres").resolve("postmaster.pid"))) {
+            return null;
+        }
+        try {
+            DatabaseUrl url = DatabaseUrl.parse(Files.readString(file).strip());
+            Properties p = new Properties();
+            p.setProperty("user", EmbeddedDatabase.SUPERUSER);
+            p.setProperty("connectTimeout", "2");
+            try (Connection ignored = DriverManager.getConnection(url.jdbcUrl(), p)) {
+                return new DatabaseUrl(url.jdbcUrl(), EmbeddedDatabase.SUPERUSER, null);
+            }
+        } catch (IOException | SQLException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void restrict(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system (Windows): the data dir's own permissions apply
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package dev.gatehouse.config;
+
+/** Dev runs everything locally and offline; production refuses anything dev-only. */
+public enum Mode {
+    DEV,
+    PRODUCTION
+}

@@ -1,0 +1,60 @@
+package dev.gatehouse.web;
+
+import dev.gatehouse.config.Settings;
+import dev.gatehouse.ops.Health;
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** Wires every route of the service in one readable place, with plain constructors. */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    public static final String REQUEST_ID = "x-request-id";
+    private static final long MAX_BODY_BYTES = 1_000_000;
+
+    private HttpApi() {}
+
+    public static Javalin create(Settings settings, DataSource db) {
+        Health health = new Health(db);
+        return Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = settings.bindHost();
+            config.jetty.port = settings.port();
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.startup.showJavalinBanner = false;
+
+            config.routes.before(ctx -> {
+                String incoming = ctx.header(REQUEST_ID);
+                String id = incoming != null && incoming.matches("[A-Za-z0-9._-]{1,64}") ? incoming : "req_" + UUID.randomUUID().toString().replace("-", "");
+                ctx.header(REQUEST_ID, id);
+                MDC.put("request_id", id);
+                ctx.header("X-Content-Type-Options", "nosniff");
+                ctx.header("Referrer-Policy", "no-referrer");
+                ctx.header("X-Frame-Options", "DENY");
+                ctx.header("Cache-Control", "no-store");
+            });
+            config.routes.after(ctx -> MDC.remove("request_id"));
+
+            config.routes.get("/health", health::live);
+            config.routes.get("/ready", health::ready);
+
+            config.routes.exception(ApiException.class, (e, ctx) -> ErrorBodies.write(ctx, e));
+            config.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    ctx.status(e.getStatus()).json(ErrorBodies.body(e.getMessage(), "invalid_request_error", null, null)));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(ErrorBodies.body("Internal error; quote request id " + ctx.res().getHeader(REQUEST_ID) + " when reporting it.",
+                        "server_error", null, "internal_error"));
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    ctx.json(ErrorBodies.body("No route for " + ctx.method() + " " + ctx.path(), "invalid_request_error", null, "not_found"));
+                }
+            });
+        });
+    }
+}
