@@ -25,14 +25,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /**
      * Starts a server whose data lives in {@code dataDir}, created on first use and kept after.
      *
-     * @param durable fsync on for data a person keeps (dev); off for throwaway test clusters
+     * @param durable fsync on and data kept (dev); off and deleted at close for throwaway test clusters
      */
     public static EmbeddedDatabase start(Path dataDir, boolean durable) {
         try {
             Files.createDirectories(dataDir);
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false)
+                    .setCleanDataDirectory(!durable)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("fsync", durable ? "on" : "off")
                     .setServerConfig("synchronous_commit", durable ? "on" : "off")

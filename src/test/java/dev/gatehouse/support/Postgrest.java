@@ -1,0 +1,104 @@
+package dev.gatehouse.support;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import javax.sql.DataSource;
+
+/**
+ * Runs SQL the way PostgREST runs a Data API request: one transaction that first sets, transaction-
+ * locally, the {@code role} and {@code request.jwt.claims} (and the search path PostgREST uses), then
+ * runs the query. Tests always roll back, so each request sees the template's data.
+ */
+public final class Postgrest {
+    private final DataSource db;
+
+    public Postgrest(DataSource db) {
+        this.db = db;
+    }
+
+    public interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} as {@code who} in one transaction, rolled back afterwards. */
+    public <T> T as(Persona who, Work<T> work) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                enter(c, who);
+                return work.run(c);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Like {@link #as} but commits, for tests that need the change to be seen afterwards. */
+    public <T> T asAndCommit(Persona who, Work<T> work) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                enter(c, who);
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    static void enter(Connection c, Persona who) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select set_config('search_path', 'public, extensions', true), set_config('role', ?, true), set_config('request.jwt.claims', ?, true)")) {
+            ps.setString(1, who.role());
+            ps.setString(2, who.claimsJson());
+            ps.execute();
+        }
+    }
+
+    /** Rows of a query as maps, for readable assertions. */
+    public static List<Map<String, Object>> rows(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= n; i++) {
+                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                    }
+                    out.add(row);
+                }
+                return out;
+            }
+        }
+    }
+
+    public static Object scalar(Connection c, String sql, Object... params) throws SQLException {
+        List<Map<String, Object>> r = rows(c, sql, params);
+        return r.isEmpty() ? null : r.getFirst().values().iterator().next();
+    }
+
+    public static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+}
