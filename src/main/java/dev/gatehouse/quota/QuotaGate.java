@@ -1,0 +1,109 @@
+package dev.gatehouse.quota;
+
+import dev.gatehouse.web.ApiException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits AI requests against the caller's plan in one database round trip ({@code private.ai_admit})
+ * and settles them afterwards without holding up the caller's response. With the database
+ * unreachable, admission fails closed with 503: an unmetered request is never let through.
+ */
+public final class QuotaGate implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
+    private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?)";
+    private static final String SETTLE = "select private.ai_settle(?, ?, ?, ?, ?, ?, ?)";
+
+    private final DataSource db;
+    private final ExecutorService settlements = Executors.newVirtualThreadPerTaskExecutor();
+
+    public QuotaGate(DataSource db) {
+        this.db = db;
+    }
+
+    /** One admission request: who, what, and its worst-case size. */
+    public record Ask(UUID userId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {}
+
+    public Admission admit(Ask ask) {
+        UUID requestId = UUID.randomUUID();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT)) {
+            ps.setObject(1, ask.userId());
+            ps.setObject(2, requestId);
+            ps.setString(3, ask.model());
+            ps.setString(4, ask.task());
+            ps.setBoolean(5, ask.stream());
+            ps.setInt(6, ask.promptTokens());
+            if (ask.requestedOutputTokens() == null) {
+                ps.setNull(7, java.sql.Types.INTEGER);
+            } else {
+                ps.setInt(7, ask.requestedOutputTokens());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Limits limits = new Limits(
+                        rs.getString("plan_id"),
+                        rs.getInt("rpm_limit"),
+                        rs.getInt("rpm_remaining"),
+                        rs.getDouble("rpm_reset_seconds"),
+                        instant(rs.getTimestamp("period_start")),
+                        instant(rs.getTimestamp("period_end")),
+                        (Integer) rs.getObject("requests_limit"),
+                        rs.getInt("requests_used"),
+                        (Long) rs.getObject("tokens_limit"),
+                        rs.getLong("tokens_used"));
+                if (rs.getBoolean("admitted")) {
+                    return new Admission.Admitted(requestId, rs.getInt("granted_output_tokens"), limits);
+                }
+                return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+            }
+        } catch (SQLException e) {
+            log.error("admission failed: database unavailable ({})", e.getSQLState());
+            throw ApiException.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
+        }
+    }
+
+    /** Records the actual usage in the background; the reservation already holds the request's limits. */
+    public void settleLater(Settlement s) {
+        settlements.submit(() -> settle(s));
+    }
+
+    /** Records the actual usage now; false when the request was already settled. */
+    public boolean settle(Settlement s) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SETTLE)) {
+            ps.setObject(1, s.requestId());
+            ps.setString(2, s.outcome());
+            ps.setInt(3, s.promptTokens());
+            ps.setInt(4, s.completionTokens());
+            ps.setString(5, s.deployment());
+            ps.setInt(6, s.latencyMs());
+            ps.setString(7, s.usageSource());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            // The reservation stays and is charged in full when it expires: never an overrun.
+            log.warn("settlement of request {} failed ({}); its reservation will be charged when it expires", s.requestId(), e.getSQLState());
+            return false;
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    @Override
+    public void close() {
+        settlements.close();
+    }
+}

@@ -1,0 +1,354 @@
+-- Gateway admission and settlement: per-plan quotas and per-user rate limits, atomically.
+--
+-- Why in SQL: every service instance admits against the same rows, so one statement per request
+-- checks and reserves under the user's row lock. Concurrent requests, on one instance or many,
+-- can never exceed a limit, and admission costs one database round trip.
+--
+-- How it holds:
+--   * private.ai_quota_periods has one row per (user, billing period). Admission locks it
+--     (select ... for update), so a user's admissions are serialised; other users never wait.
+--   * An admitted request counts at once (requests_used + 1) and reserves its worst-case tokens
+--     (prompt estimate + granted max output) in private.ai_reservations. Settlement swaps the
+--     reservation for the actual usage. A settlement that never arrives (crash) is swept after
+--     private.ai_reservation_ttl() and charged in full, so a lost settlement can never let a user
+--     past a limit.
+--   * The per-minute rate limit is a token bucket (capacity = requests_per_minute, refilled
+--     continuously), updated under the same lock.
+--   * Concurrent streams are the user's live stream reservations.
+-- The period is the subscription's billing period on a paid plan, else the calendar month in UTC.
+
+create table private.ai_quota_periods (
+  user_id uuid not null references auth.users (id) on delete cascade,
+  period_start timestamptz not null,
+  period_end timestamptz not null,
+  requests_used integer not null default 0 check (requests_used >= 0),
+  tokens_used bigint not null default 0 check (tokens_used >= 0),
+  tokens_reserved bigint not null default 0 check (tokens_reserved >= 0),
+  updated_at timestamptz not null default now(),
+  primary key (user_id, period_start),
+  check (period_end > period_start)
+);
+comment on table private.ai_quota_periods is
+  'AI usage per user and billing period; locked by private.ai_admit, so admissions of one user are serialised.';
+
+create table private.ai_rate_buckets (
+  user_id uuid primary key references auth.users (id) on delete cascade,
+  tokens double precision not null,
+  refilled_at timestamptz not null
+);
+comment on table private.ai_rate_buckets is 'Per-user token bucket for requests per minute.';
+
+create table private.ai_reservations (
+  request_id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  period_start timestamptz not null,
+  tokens_reserved bigint not null check (tokens_reserved >= 0),
+  is_stream boolean not null,
+  model text not null,
+  task text,
+  created_at timestamptz not null default now(),
+  foreign key (user_id, period_start) references private.ai_quota_periods (user_id, period_start) on delete cascade
+);
+create index ai_reservations_user_created_idx on private.ai_reservations (user_id, created_at);
+create index ai_reservations_period_idx on private.ai_reservations (user_id, period_start);
+comment on table private.ai_reservations is
+  'Requests admitted and not yet settled: they hold their worst-case tokens and, for streams, a stream slot.';
+
+revoke all on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations from public, anon, authenticated;
+grant select, insert, update, delete on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations to service_role;
+
+-- How long an unsettled reservation is trusted before it is charged in full.
+create function private.ai_reservation_ttl()
+returns interval
+language sql
+immutable
+set search_path = ''
+as $$ select interval '15 minutes' $$;
+
+-- The plan and billing period that apply to a user at a moment.
+create function private.ai_plan_period(p_user_id uuid, p_now timestamptz)
+returns table (plan_id text, period_start timestamptz, period_end timestamptz)
+language sql
+stable
+set search_path = ''
+as $$
+  with paid as (
+    select s.plan_id, s.current_period_start, s.current_period_end
+    from public.subscriptions s
+    where s.user_id = p_user_id
+      and s.status in ('active', 'trialing', 'past_due')
+      and s.current_period_start is not null
+      and s.current_period_end is not null
+      and p_now >= s.current_period_start
+      and p_now < s.current_period_end
+    order by s.current_period_end desc
+    limit 1
+  )
+  select paid.plan_id, paid.current_period_start, paid.current_period_end from paid
+  union all
+  select 'free',
+         date_trunc('month', p_now at time zone 'UTC') at time zone 'UTC',
+         (date_trunc('month', p_now at time zone 'UTC') + interval '1 month') at time zone 'UTC'
+  where not exists (select 1 from paid)
+$$;
+
+-- Admits or rejects one AI request in one round trip. Called by the service only (service_role or
+-- the connection's owner role); end users cannot reach it: private is not exposed and execute is
+-- revoked. Reasons: rate_limit_exceeded, insufficient_quota, too_many_streams,
+-- model_not_allowed, raw_chat_not_allowed, task_not_allowed.
+create function private.ai_admit(
+  p_user_id uuid,
+  p_request_id uuid,
+  p_model text,
+  p_task text,
+  p_is_stream boolean,
+  p_prompt_tokens integer,
+  p_requested_output_tokens integer,
+  p_now timestamptz default now()
+)
+returns table (
+  admitted boolean,
+  reason text,
+  retry_after_seconds integer,
+  plan_id text,
+  granted_output_tokens integer,
+  rpm_limit integer,
+  rpm_remaining integer,
+  rpm_reset_seconds double precision,
+  period_start timestamptz,
+  period_end timestamptz,
+  requests_limit integer,
+  requests_used integer,
+  tokens_limit bigint,
+  tokens_used bigint
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_plan public.plans%rowtype;
+  v_period record;
+  v_row private.ai_quota_periods%rowtype;
+  v_bucket private.ai_rate_buckets%rowtype;
+  v_tokens double precision;
+  v_rate double precision;
+  v_prompt integer := greatest(coalesce(p_prompt_tokens, 0), 0);
+  v_output integer;
+  v_streams integer;
+  v_expired bigint;
+  v_reserve bigint;
+  v_tokens_left bigint;
+begin
+  if p_user_id is null or p_request_id is null or p_model is null then
+    raise exception 'ai_admit: user, request id and model are required' using errcode = '22004';
+  end if;
+
+  select * into v_period from private.ai_plan_period(p_user_id, p_now);
+  select * into v_plan from public.plans p where p.id = v_period.plan_id;
+  if not found then
+    raise exception 'ai_admit: plan % does not exist', v_period.plan_id using errcode = '23503';
+  end if;
+
+  -- Lock the user's period row: the serialisation point for this user's admissions.
+  insert into private.ai_quota_periods as q (user_id, period_start, period_end)
+  values (p_user_id, v_period.period_start, v_period.period_end)
+  on conflict (user_id, period_start) do nothing;
+  select * into v_row from private.ai_quota_periods q
+  where q.user_id = p_user_id and q.period_start = v_period.period_start
+  for update;
+
+  -- Charge reservations whose settlement never came, in full.
+  with expired as (
+    delete from private.ai_reservations r
+    where r.user_id = p_user_id and r.created_at < p_now - private.ai_reservation_ttl()
+    returning r.period_start, r.tokens_reserved
+  ), per_period as (
+    select e.period_start, sum(e.tokens_reserved) as tokens from expired e group by e.period_start
+  ), moved as (
+    update private.ai_quota_periods q
+    set tokens_reserved = greatest(q.tokens_reserved - pp.tokens, 0),
+        tokens_used = q.tokens_used + pp.tokens,
+        updated_at = p_now
+    from per_period pp
+    where q.user_id = p_user_id and q.period_start = pp.period_start
+    returning pp.tokens
+  )
+  select coalesce(sum(m.tokens), 0) into v_expired from moved m;
+  if v_expired > 0 then
+    select * into v_row from private.ai_quota_periods q
+    where q.user_id = p_user_id and q.period_start = v_period.period_start;
+  end if;
+
+  -- Token bucket, refilled for the time since the last request.
+  v_rate := v_plan.requests_per_minute / 60.0;
+  select * into v_bucket from private.ai_rate_buckets b where b.user_id = p_user_id for update;
+  if not found then
+    v_tokens := v_plan.requests_per_minute;
+  else
+    v_tokens := least(v_plan.requests_per_minute::double precision,
+                      v_bucket.tokens + greatest(extract(epoch from (p_now - v_bucket.refilled_at)), 0) * v_rate);
+  end if;
+
+  admitted := false;
+  plan_id := v_plan.id;
+  rpm_limit := v_plan.requests_per_minute;
+  period_start := v_row.period_start;
+  period_end := v_row.period_end;
+  requests_limit := v_plan.monthly_request_limit;
+  requests_used := v_row.requests_used;
+  tokens_limit := v_plan.monthly_token_limit;
+  tokens_used := v_row.tokens_used + v_row.tokens_reserved;
+  granted_output_tokens := 0;
+
+  -- Plan rules that do not depend on usage come first: a refusal there must not spend anything.
+  if p_task is null and not v_plan.allow_raw_chat then
+    reason := 'raw_chat_not_allowed';
+  elsif p_task is not null and not (p_task = any (v_plan.allowed_tasks)) then
+    reason := 'task_not_allowed';
+  elsif not (p_model = any (v_plan.allowed_models)) then
+    reason := 'model_not_allowed';
+  elsif v_plan.monthly_request_limit is not null and v_row.requests_used >= v_plan.monthly_request_limit then
+    reason := 'insufficient_quota';
+    retry_after_seconds := ceil(extract(epoch from (v_row.period_end - p_now)))::integer;
+  end if;
+
+  if reason is null then
+    v_output := least(greatest(coalesce(p_requested_output_tokens, v_plan.max_output_tokens), 1), v_plan.max_output_tokens);
+    if v_plan.monthly_token_limit is not null then
+      v_tokens_left := v_plan.monthly_token_limit - v_row.tokens_used - v_row.tokens_reserved - v_prompt;
+      if v_tokens_left < 1 then
+        reason := 'insufficient_quota';
+        retry_after_seconds := ceil(extract(epoch from (v_row.period_end - p_now)))::integer;
+      else
+        -- Shrink the answer to what the quota still holds rather than refuse outright.
+        v_output := least(v_output, v_tokens_left)::integer;
+      end if;
+    end if;
+  end if;
+
+  if reason is null and p_is_stream then
+    select count(*) into v_streams from private.ai_reservations r
+    where r.user_id = p_user_id and r.is_stream;
+    if v_streams >= v_plan.max_concurrent_streams then
+      reason := 'too_many_streams';
+      retry_after_seconds := 1;
+    end if;
+  end if;
+
+  if reason is null and v_tokens < 1 then
+    reason := 'rate_limit_exceeded';
+    retry_after_seconds := greatest(ceil((1 - v_tokens) / v_rate), 1)::integer;
+  end if;
+
+  if reason is null then
+    v_tokens := v_tokens - 1;
+    v_reserve := v_prompt + v_output;
+    update private.ai_quota_periods q
+    set requests_used = q.requests_used + 1,
+        tokens_reserved = q.tokens_reserved + v_reserve,
+        updated_at = p_now
+    where q.user_id = p_user_id and q.period_start = v_row.period_start;
+    insert into private.ai_reservations (request_id, user_id, period_start, tokens_reserved, is_stream, model, task, created_at)
+    values (p_request_id, p_user_id, v_row.period_start, v_reserve, p_is_stream, p_model, p_task, p_now);
+    admitted := true;
+    granted_output_tokens := v_output;
+    requests_used := v_row.requests_used + 1;
+    tokens_used := v_row.tokens_used + v_row.tokens_reserved + v_reserve;
+  end if;
+
+  -- The bucket is written either way so its refill clock moves forward.
+  insert into private.ai_rate_buckets as b (user_id, tokens, refilled_at)
+  values (p_user_id, v_tokens, p_now)
+  on conflict (user_id) do update set tokens = excluded.tokens, refilled_at = excluded.refilled_at;
+
+  rpm_remaining := floor(v_tokens)::integer;
+  rpm_reset_seconds := (v_plan.requests_per_minute - v_tokens) / v_rate;
+  return next;
+end;
+$$;
+
+-- Settles an admitted request: swaps its reservation for the actual tokens and writes the usage
+-- ledger row. A request that failed on every deployment is not charged (its request count is
+-- given back). Idempotent: a second settlement of the same request changes nothing.
+create function private.ai_settle(
+  p_request_id uuid,
+  p_outcome text,
+  p_prompt_tokens integer,
+  p_completion_tokens integer,
+  p_deployment text,
+  p_latency_ms integer,
+  p_usage_source text,
+  p_now timestamptz default now()
+)
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_res private.ai_reservations%rowtype;
+  v_charge bigint;
+begin
+  if p_outcome not in ('completed', 'cut_by_caller', 'failed_after_first_byte', 'failed') then
+    raise exception 'ai_settle: unknown outcome %', p_outcome using errcode = '22023';
+  end if;
+  delete from private.ai_reservations r where r.request_id = p_request_id returning * into v_res;
+  if not found then
+    return false;
+  end if;
+  v_charge := case when p_outcome = 'failed' then 0
+                   else greatest(coalesce(p_prompt_tokens, 0), 0) + greatest(coalesce(p_completion_tokens, 0), 0) end;
+  update private.ai_quota_periods q
+  set tokens_reserved = greatest(q.tokens_reserved - v_res.tokens_reserved, 0),
+      tokens_used = q.tokens_used + v_charge,
+      requests_used = case when p_outcome = 'failed' then greatest(q.requests_used - 1, 0) else q.requests_used end,
+      updated_at = p_now
+  where q.user_id = v_res.user_id and q.period_start = v_res.period_start;
+  insert into public.ai_usage (user_id, request_id, model, deployment, task, prompt_tokens, completion_tokens,
+                               total_tokens, latency_ms, outcome, usage_source, created_at)
+  values (v_res.user_id, p_request_id, v_res.model, p_deployment, v_res.task,
+          case when p_outcome = 'failed' then 0 else greatest(coalesce(p_prompt_tokens, 0), 0) end,
+          case when p_outcome = 'failed' then 0 else greatest(coalesce(p_completion_tokens, 0), 0) end,
+          v_charge, p_latency_ms, p_outcome, p_usage_source, p_now);
+  return true;
+end;
+$$;
+
+-- What a user has used in the current period, for GET /v1/usage (read-only, no lock).
+create function private.ai_usage_summary(p_user_id uuid, p_now timestamptz default now())
+returns table (
+  plan_id text,
+  period_start timestamptz,
+  period_end timestamptz,
+  requests_limit integer,
+  requests_used integer,
+  tokens_limit bigint,
+  tokens_used bigint,
+  requests_per_minute integer,
+  max_output_tokens integer,
+  allowed_models text[],
+  allowed_tasks text[],
+  allow_raw_chat boolean
+)
+language sql
+stable
+set search_path = ''
+as $$
+  select p.id, pp.period_start, pp.period_end, p.monthly_request_limit,
+         coalesce(q.requests_used, 0), p.monthly_token_limit,
+         coalesce(q.tokens_used + q.tokens_reserved, 0),
+         p.requests_per_minute, p.max_output_tokens, p.allowed_models, p.allowed_tasks, p.allow_raw_chat
+  from private.ai_plan_period(p_user_id, p_now) pp
+  join public.plans p on p.id = pp.plan_id
+  left join private.ai_quota_periods q on q.user_id = p_user_id and q.period_start = pp.period_start
+$$;
+
+revoke execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
+  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, timestamptz),
+  private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
+  private.ai_usage_summary(uuid, timestamptz)
+  from public, anon, authenticated;
+grant execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
+  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, timestamptz),
+  private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
+  private.ai_usage_summary(uuid, timestamptz)
+  to service_role;
