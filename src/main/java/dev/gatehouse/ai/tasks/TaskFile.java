@@ -13,6 +13,7 @@ import dev.gatehouse.ai.tasks.VariableType.TurnListType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,7 +92,9 @@ final class TaskFile {
                 problem("system[" + i + "]", "the system prompt takes no placeholders; values go only into tagged sections of the user message");
             }
         }
-        UserTemplate user = UserTemplate.compile(lines(root.get("user"), "user"), variables, file + ": user", problems);
+        Set<String> declared = new LinkedHashSet<>();
+        root.path("variables").fieldNames().forEachRemaining(declared::add);
+        UserTemplate user = UserTemplate.compile(lines(root.get("user"), "user"), declared, file + ": user", problems);
         TaskOutput output = output(root.get("output"));
         if (problems.size() > before) {
             return null;

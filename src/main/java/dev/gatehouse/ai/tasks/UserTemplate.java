@@ -51,11 +51,11 @@ final class UserTemplate {
     }
 
     /**
-     * Compiles template lines, reporting every placeholder that is not alone on its line, names
+     * Compiles template lines against the declared variable names (all of them, so a variable
+     * whose own declaration is broken does not also show up here), reporting every placeholder that is not alone on its line, names
      * no variable, or repeats one, and every variable the template never places.
      */
-    static UserTemplate compile(List<String> source, List<Variable> variables, String where, List<Problem> problems) {
-        Set<String> declared = variables.stream().map(Variable::name).collect(Collectors.toSet());
+    static UserTemplate compile(List<String> source, Set<String> declared, String where, List<Problem> problems) {
         Set<String> placed = new HashSet<>();
         List<Line> lines = new ArrayList<>(source.size());
         for (int i = 0; i < source.size(); i++) {
@@ -72,13 +72,15 @@ final class UserTemplate {
                 lines.add(new Section(name));
             } else if (line.contains("{{") || line.contains("}}")) {
                 problems.add(new Problem(at, "a placeholder must stand alone on its line, so its value lands in its own tagged section"));
+                // Already reported; do not also report its variable as never placed.
+                PLACEHOLDER.matcher(line).results().forEach(r -> placed.add(r.group(1)));
             } else {
                 lines.add(new Fixed(line));
             }
         }
-        for (Variable v : variables) {
-            if (!placed.contains(v.name())) {
-                problems.add(new Problem(where, "variable " + v.name() + " is declared but never placed"));
+        for (String name : declared) {
+            if (!placed.contains(name)) {
+                problems.add(new Problem(where, "variable " + name + " is declared but never placed"));
             }
         }
         Set<String> tags = new HashSet<>(declared);
