@@ -113,9 +113,10 @@ class PromptInjectionTest {
             while (tags.find()) {
                 count++;
             }
-            assertThat(count).as("seed %d, run %d: tags in %s", seed, run, user).isEqualTo(6);
-            assertThat(unescaped(section(user, "student_submission"))).as("seed %d, run %d", seed, run).isEqualTo(unescaped(submission.strip()));
-            assertThat(unescaped(section(user, "rubric"))).as("seed %d, run %d", seed, run).isEqualTo(unescaped(rubric.strip()));
+            String replay = "seed " + seed + ", run " + run;
+            assertThat(count).as(() -> replay + ": tags in " + user).isEqualTo(6);
+            assertThat(unescaped(section(user, "student_submission"))).as(replay).isEqualTo(unescaped(submission.strip()));
+            assertThat(unescaped(section(user, "rubric"))).as(replay).isEqualTo(unescaped(rubric.strip()));
         }
     }
 
