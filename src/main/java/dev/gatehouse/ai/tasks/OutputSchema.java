@@ -195,7 +195,7 @@ final class OutputSchema {
                     yield null;
                 }
                 Map<String, Shape> shapes = new LinkedHashMap<>();
-                properties.fields().forEachRemaining(p -> shapes.put(p.getKey(), shape(p.getValue(), where + ".properties." + p.getKey(), problems)));
+                properties.properties().forEach(p -> shapes.put(p.getKey(), shape(p.getValue(), where + ".properties." + p.getKey(), problems)));
                 Set<String> required = new HashSet<>();
                 schema.path("required").forEach(r -> required.add(r.asText()));
                 if (!required.equals(shapes.keySet()) || schema.path("required").size() != required.size()) {

@@ -109,7 +109,7 @@ final class TaskFile {
             problem("variables", "expected an object declaring at least one variable");
             return variables;
         }
-        node.fields().forEachRemaining(field -> {
+        node.properties().forEach(field -> {
             Variable v = variable(field.getKey(), field.getValue(), "variables." + field.getKey());
             if (v != null) {
                 variables.add(v);
