@@ -81,7 +81,7 @@ $$;
 create trigger guard_profile_update before update on public.profiles
   for each row execute function private.guard_profile_update();
 
-create trigger audit_role_change after update of role on public.profiles
+create trigger audit_role_change after update on public.profiles
   for each row when (old.role is distinct from new.role)
   execute function private.audit_row_change();
 

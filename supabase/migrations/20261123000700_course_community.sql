@@ -125,8 +125,11 @@ begin
 end
 $$;
 
-create trigger notify_graded after update of graded_at on public.submissions
-  for each row execute function private.notify_submission_graded();
+-- WHEN rather than UPDATE OF graded_at: graded_at is set by the guard trigger, not by the
+-- statement's SET list, and UPDATE OF only looks at the SET list.
+create trigger notify_graded after update on public.submissions
+  for each row when (old.graded_at is distinct from new.graded_at)
+  execute function private.notify_submission_graded();
 
 -- Security definer: runs inside the completion trigger chain started by the student.
 create function private.notify_course_completed()

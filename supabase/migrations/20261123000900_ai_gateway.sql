@@ -57,7 +57,7 @@ create trigger guard_api_key_update before update on public.api_keys
   for each row execute function private.guard_api_key_update();
 create trigger audit_created after insert on public.api_keys
   for each row execute function private.audit_row_change('key_hash');
-create trigger audit_revoked after update of revoked_at on public.api_keys
+create trigger audit_revoked after update on public.api_keys
   for each row when (old.revoked_at is distinct from new.revoked_at)
   execute function private.audit_row_change('key_hash');
 

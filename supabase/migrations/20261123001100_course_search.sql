@@ -12,6 +12,13 @@
 -- inserts (no offsets). Without a query, courses are listed newest-published first, then id,
 -- with the cursor (published_at, id): pass after_published_at and after_id (rank is null).
 -- page_size is clamped to 1..100; the query text to 200 characters.
+--
+-- Why a security definer helper for the text match: under RLS, Postgres evaluates the
+-- policy's quals before any non-leakproof user qual, and `@@` is not leakproof, so with
+-- RLS on courses the GIN index could never be used and every search would scan the table.
+-- private.match_published_courses() does only the indexed match, over published courses
+-- (public data: ids and ranks), and search_courses() joins its ids back to public.courses
+-- with the caller's rights, so RLS still decides which rows are returned.
 
 create function private.unaccent_text(value text)
 returns text
@@ -44,6 +51,23 @@ alter table public.courses
   generated always as (private.course_search_document(title, category, description)) stored;
 
 create index courses_search_document_idx on public.courses using gin (search_document) where is_published;
+
+-- Security definer: lets the GIN index serve the match despite RLS (see header). Checks
+-- its caller: there is nothing caller-specific to check, it only returns ids and ranks of
+-- published courses, which everyone (anon included) may read.
+create function private.match_published_courses(tsq tsquery)
+returns table (course_id uuid, rank real)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select c.id, ts_rank(c.search_document, tsq)
+  from public.courses c
+  where c.is_published and c.search_document @@ tsq
+$$;
+comment on function private.match_published_courses(tsquery) is
+  'Ids and ts_rank of published courses matching tsq, using the GIN index (search_courses joins them back under RLS).';
 
 create type public.course_search_hit as (
   id uuid,
@@ -115,10 +139,10 @@ begin
     from (
       select c.id, c.slug, c.title, left(c.description, 280) as excerpt, c.category, c.level,
              c.price_cents, c.currency, c.rating_avg, c.rating_count, c.instructor_id,
-             c.published_at, ts_rank(c.search_document, tsq) as rank
-      from public.courses c
+             c.published_at, m.rank
+      from private.match_published_courses(tsq) m
+      join public.courses c on c.id = m.course_id
       where c.is_published
-        and c.search_document @@ tsq
         and (search_courses.category is null or c.category = search_courses.category)
         and (search_courses.min_price_cents is null or c.price_cents >= search_courses.min_price_cents)
         and (search_courses.max_price_cents is null or c.price_cents <= search_courses.max_price_cents)
@@ -137,10 +161,12 @@ comment on function public.search_courses(text, text, integer, integer, numeric,
 
 revoke execute on function private.unaccent_text(text) from public;
 revoke execute on function private.course_search_document(text, text, text) from public;
+revoke execute on function private.match_published_courses(tsquery) from public;
 revoke execute on function public.search_courses(text, text, integer, integer, numeric, uuid, real, uuid, integer, timestamptz)
   from public, anon, authenticated, service_role;
 
 grant execute on function private.unaccent_text(text) to anon, authenticated, service_role;
 grant execute on function private.course_search_document(text, text, text) to authenticated, service_role;
+grant execute on function private.match_published_courses(tsquery) to anon, authenticated, service_role;
 grant execute on function public.search_courses(text, text, integer, integer, numeric, uuid, real, uuid, integer, timestamptz)
   to anon, authenticated, service_role;
