@@ -70,5 +70,5 @@ comment on function private.is_end_user() is
 revoke execute on function private.set_updated_at() from public;
 revoke execute on function private.try_uuid(text) from public;
 revoke execute on function private.is_end_user() from public;
-grant execute on function private.try_uuid(text) to anon, authenticated, service_role;
-grant execute on function private.is_end_user() to anon, authenticated, service_role;
+grant execute on function private.try_uuid(text) to authenticated, service_role;
+grant execute on function private.is_end_user() to authenticated, service_role;
