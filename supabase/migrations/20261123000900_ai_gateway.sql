@@ -166,6 +166,8 @@ create index ai_usage_api_key_id_idx on public.ai_usage (api_key_id);
 alter table public.ai_usage enable row level security;
 
 revoke all on table public.ai_usage from anon, authenticated, service_role;
+-- Projects created before Supabase's 2026 change still grant new sequences to the API roles.
+revoke all on sequence public.ai_usage_id_seq from anon, authenticated;
 grant select on table public.ai_usage to authenticated;
 grant select, insert, update, delete on table public.ai_usage to service_role;
 

@@ -23,6 +23,9 @@ create index analytics_events_event_idx on public.analytics_events (event, creat
 alter table public.analytics_events enable row level security;
 
 revoke all on table public.analytics_events from anon, authenticated, service_role;
+-- Identity values need no sequence privilege; projects created before Supabase's 2026 change
+-- would otherwise grant it to the API roles.
+revoke all on sequence public.analytics_events_id_seq from anon, authenticated;
 grant insert (user_id, event, properties, page) on table public.analytics_events to authenticated;
 grant select, insert, update, delete on table public.analytics_events to service_role;
 
