@@ -252,31 +252,28 @@ comment on function private.is_free_published_course(uuid) is
   'Security definer (the enrollment policy must see the course whatever the caller may read): the course is published and free.';
 
 -- Which profiles a signed-in user may read besides their own: the instructors of published
--- courses and of their own courses, and the students of courses they teach or take (so chat
--- and rosters can show names). Security definer: it reads courses and enrollments regardless
--- of the caller's RLS; it only answers relative to auth.uid().
-create function private.can_see_profile(profile_id uuid)
-returns boolean
+-- courses and of the courses they take, and the students of courses they teach or take (so
+-- course pages, chat and rosters can show names). Set-returning so the profiles policy
+-- computes the set once per query instead of once per row. Security definer: it reads
+-- courses and enrollments regardless of the caller's RLS; it only answers relative to
+-- auth.uid().
+create function private.visible_profile_ids()
+returns setof uuid
 language sql
 stable
 security definer
+rows 100
 set search_path = ''
 as $$
-  select profile_id = (select auth.uid())
-    or exists (
-      select 1 from public.courses c
-      where c.instructor_id = profile_id
-        and (c.is_published or c.id in (select private.my_course_ids()))
-    )
-    or exists (
-      select 1 from public.enrollments e
-      where e.student_id = profile_id
-        and e.status in ('active', 'completed')
-        and e.course_id in (select private.my_course_ids())
-    )
+  select c.instructor_id from public.courses c where c.is_published
+  union
+  select c.instructor_id from public.courses c where c.id in (select private.my_course_ids())
+  union
+  select e.student_id from public.enrollments e
+  where e.status in ('active', 'completed') and e.course_id in (select private.my_course_ids())
 $$;
-comment on function private.can_see_profile(uuid) is
-  'Security definer: the requesting user may read this profile (own, instructors of published or shared courses, students of shared courses).';
+comment on function private.visible_profile_ids() is
+  'Security definer: ids of the profiles the requesting user may read besides their own (instructors of published or shared courses, students of shared courses).';
 
 -- completion ------------------------------------------------------------------------------
 
@@ -473,7 +470,7 @@ create policy "students clear their own lesson progress"
 drop policy "users read their own profile and admins read every profile" on public.profiles;
 create policy "users read their own profile, those of people they share a course with, and admins all"
   on public.profiles for select to authenticated
-  using (id = (select auth.uid()) or (select private.is_admin()) or private.can_see_profile(id));
+  using (id = (select auth.uid()) or (select private.is_admin()) or id in (select private.visible_profile_ids()));
 
 -- function privileges ---------------------------------------------------------------------
 
@@ -486,12 +483,12 @@ revoke execute on function private.is_enrolled(uuid) from public;
 revoke execute on function private.can_manage_course(uuid) from public;
 revoke execute on function private.is_course_participant(uuid) from public;
 revoke execute on function private.is_free_published_course(uuid) from public;
-revoke execute on function private.can_see_profile(uuid) from public;
+revoke execute on function private.visible_profile_ids() from public;
 revoke execute on function private.complete_enrollment_when_all_lessons_done() from public;
 revoke execute on function private.enrollment_side_effects() from public;
 
 grant execute on function
   private.my_taught_course_ids(), private.my_enrolled_course_ids(), private.my_course_ids(),
   private.is_enrolled(uuid), private.can_manage_course(uuid), private.is_course_participant(uuid),
-  private.is_free_published_course(uuid), private.can_see_profile(uuid)
+  private.is_free_published_course(uuid), private.visible_profile_ids()
   to authenticated, service_role;
