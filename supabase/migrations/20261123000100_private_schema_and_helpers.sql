@@ -8,6 +8,11 @@
 --
 -- Extensions go to schema `extensions` (Supabase's convention, lint 0014) and are called
 -- schema-qualified, so no function depends on the caller's search_path.
+--
+-- Helpers that run per query or per row are written in plpgsql, not SQL: a non-inlinable
+-- SQL function (any function with SET search_path or SECURITY DEFINER) is parsed and
+-- planned again in every query that calls it on PostgreSQL 17, while plpgsql keeps its
+-- plans for the session. That difference is most of the cost RLS adds to a small query.
 
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists unaccent with schema extensions;
@@ -58,11 +63,13 @@ comment on function private.try_uuid(text) is 'The uuid in value, or null when v
 -- be SECURITY INVOKER, or current_user would always be the owner.
 create function private.is_end_user()
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select current_user in ('anon', 'authenticated')
+begin
+  return current_user in ('anon', 'authenticated');
+end
 $$;
 comment on function private.is_end_user() is
   'True when running with anon/authenticated rights (not inside a security definer function, not the service).';

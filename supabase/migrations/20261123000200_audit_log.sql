@@ -34,14 +34,16 @@ revoke all on table private.audit_log from public, anon, authenticated, service_
 -- malformed `sub`, because an audit write must not be the thing that fails a statement.
 create function private.request_user_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select private.try_uuid(coalesce(
+begin
+  return private.try_uuid(coalesce(
     nullif(current_setting('request.jwt.claim.sub', true), ''),
-    (select auth.jwt()) ->> 'sub'
-  ))
+    auth.jwt() ->> 'sub'
+  ));
+end
 $$;
 comment on function private.request_user_id() is 'auth.uid() that returns null instead of raising on a malformed sub.';
 
@@ -49,11 +51,13 @@ comment on function private.request_user_id() is 'auth.uid() that returns null i
 -- is the owner, but the `role` setting still names the role PostgREST switched to.
 create function private.request_role()
 returns text
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(nullif(current_setting('role', true), 'none'), session_user::text)
+begin
+  return coalesce(nullif(current_setting('role', true), 'none'), session_user::text);
+end
 $$;
 comment on function private.request_role() is 'The role the request switched to (set role), else the session user.';
 

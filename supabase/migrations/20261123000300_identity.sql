@@ -1,7 +1,7 @@
 -- Identity: profiles, plans and subscriptions.
 --
 -- profiles: one row per auth.users row, created by an AFTER INSERT trigger on auth.users that
---   never fails a sign-up. `role` (student/instructor/admin) is never writable by its user:
+--   never fails a sign-up. Readable by every signed-in user (public profile), never by anon. `role` (student/instructor/admin) is never writable by its user:
 --   end users hold an UPDATE grant on three columns only, a guard trigger rejects any role
 --   change made with end-user rights, and admins change roles through admin_set_user_role().
 -- plans: reference data (free/pro/enterprise) inserted here because production needs the rows
@@ -31,30 +31,34 @@ create trigger set_updated_at before update on public.profiles
 -- policy). Checks its caller: answers only about auth.uid().
 create function private.is_admin()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.profiles p
     where p.id = (select auth.uid()) and p.role = 'admin'
-  )
+  );
+end
 $$;
 comment on function private.is_admin() is 'True when the requesting user''s profile has role admin. Use as (select private.is_admin()) in policies.';
 
 -- Security definer for the same reason as is_admin(); answers only about auth.uid().
 create function private.is_instructor()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.profiles p
     where p.id = (select auth.uid()) and p.role in ('instructor', 'admin')
-  )
+  );
+end
 $$;
 comment on function private.is_instructor() is 'True when the requesting user may create courses (role instructor or admin).';
 
@@ -125,10 +129,14 @@ grant select on table public.profiles to authenticated;
 grant update (display_name, avatar_url, email_opt_out) on table public.profiles to authenticated;
 grant select, insert, update, delete on table public.profiles to service_role;
 
--- Replaced in the courses migration by a policy that also shows co-participants' profiles.
-create policy "users read their own profile and admins read every profile"
+-- Public profile data (name, avatar, role) is what course pages, chat, rosters and reviews
+-- show next to people, so any signed-in user may read it (Supabase's own starter does the
+-- same). Restricting it to "people I share a course with" needs a per-row membership check
+-- on every embed of a profile, which made chat and roster queries several times slower
+-- than the same query without RLS. anon reads no profiles.
+create policy "signed-in users read profiles"
   on public.profiles for select to authenticated
-  using (id = (select auth.uid()) or (select private.is_admin()));
+  using (true);
 
 create policy "users update their own profile"
   on public.profiles for update to authenticated
@@ -242,12 +250,15 @@ create policy "users read their own subscriptions and admins read all"
 -- with several, the most expensive plan wins. Otherwise the user is on 'free'.
 create function private.current_plan(user_id uuid)
 returns public.plans
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select p.*
+declare
+  result public.plans;
+begin
+  select p.* into result
   from public.plans p
   where p.id = coalesce(
     (select s.plan_id
@@ -257,7 +268,9 @@ as $$
         and s.status in ('active', 'trialing', 'past_due')
       order by sp.price_cents desc, s.created_at desc
       limit 1),
-    'free')
+    'free');
+  return result;
+end
 $$;
 comment on function private.current_plan(uuid) is 'The plan in force for a user: their live subscription''s plan, else free.';
 

@@ -18,6 +18,9 @@
 -- course?" without the answer depending on (or recursing into) the caller's own RLS, and
 -- they only ever answer about auth.uid(). Set-returning ones are used as
 -- `course_id in (select private.my_course_ids())`, which Postgres evaluates once per query.
+-- "Is the course published?" is a correlated primary-key probe (`exists (... c.id =
+-- course_id ...)`) rather than `course_id in (published ids)`, which would hash every
+-- published course on every query.
 
 -- courses ---------------------------------------------------------------------------------
 
@@ -105,7 +108,8 @@ create table public.enrollments (
 );
 comment on table public.enrollments is 'Students in courses. Students insert only free-course enrollments; the service writes the rest.';
 
-create index enrollments_course_id_idx on public.enrollments (course_id, status);
+-- course_id leads (FK, instructors' policy filter); enrolled_at serves roster pages in order
+create index enrollments_course_id_idx on public.enrollments (course_id, enrolled_at desc);
 
 create trigger set_updated_at before update on public.enrollments
   for each row execute function private.set_updated_at();
@@ -149,131 +153,128 @@ create trigger set_course before insert or update of lesson_id, course_id on pub
 
 create function private.my_taught_course_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 rows 10
 set search_path = ''
 as $$
-  select c.id from public.courses c where c.instructor_id = (select auth.uid())
+begin
+  return query select c.id from public.courses c where c.instructor_id = (select auth.uid());
+end
 $$;
 comment on function private.my_taught_course_ids() is
   'Security definer (policies must not depend on the caller''s RLS): ids of courses the requesting user teaches.';
 
 create function private.my_enrolled_course_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 rows 10
 set search_path = ''
 as $$
-  select e.course_id from public.enrollments e
-  where e.student_id = (select auth.uid()) and e.status in ('active', 'completed')
+begin
+  return query
+    select e.course_id from public.enrollments e
+    where e.student_id = (select auth.uid()) and e.status in ('active', 'completed');
+end
 $$;
 comment on function private.my_enrolled_course_ids() is
   'Security definer (policies must not depend on the caller''s RLS): ids of courses the requesting user is enrolled in (active or completed).';
 
 create function private.my_course_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 rows 20
 set search_path = ''
 as $$
-  select c.id from public.courses c where c.instructor_id = (select auth.uid())
-  union
-  select e.course_id from public.enrollments e
-  where e.student_id = (select auth.uid()) and e.status in ('active', 'completed')
+begin
+  -- union all: duplicates are harmless to `in (...)`, and skipping the de-duplication
+  -- hash saves most of this function's cost
+  return query
+    select c.id from public.courses c where c.instructor_id = (select auth.uid())
+    union all
+    select e.course_id from public.enrollments e
+    where e.student_id = (select auth.uid()) and e.status in ('active', 'completed');
+end
 $$;
 comment on function private.my_course_ids() is
   'Security definer (policies must not depend on the caller''s RLS): ids of courses the requesting user teaches or is enrolled in. Admins are not listed here; policies add (select private.is_admin()).';
 
 create function private.is_enrolled(target_course_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.enrollments e
-    where e.course_id = target_course_id
-      and e.student_id = (select auth.uid())
+    where e.student_id = (select auth.uid())
+      and e.course_id = target_course_id
       and e.status in ('active', 'completed')
-  )
+  );
+end
 $$;
 comment on function private.is_enrolled(uuid) is
   'Security definer (reads enrollments regardless of RLS): the requesting user has an active or completed enrollment in the course. False for null.';
 
 create function private.can_manage_course(target_course_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select target_course_id is not null and (
-    exists (select 1 from public.courses c
-            where c.id = target_course_id and c.instructor_id = (select auth.uid()))
-    or private.is_admin()
-  )
+begin
+  if target_course_id is null then
+    return false;
+  end if;
+  return exists (select 1 from public.courses c
+                 where c.id = target_course_id and c.instructor_id = (select auth.uid()))
+      or private.is_admin();
+end
 $$;
 comment on function private.can_manage_course(uuid) is
   'Security definer (reads courses regardless of RLS): the requesting user is the course''s instructor or an admin. False for null.';
 
 create function private.is_course_participant(target_course_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select target_course_id is not null
-     and (private.can_manage_course(target_course_id) or private.is_enrolled(target_course_id))
+begin
+  if target_course_id is null then
+    return false;
+  end if;
+  return private.is_enrolled(target_course_id) or private.can_manage_course(target_course_id);
+end
 $$;
 comment on function private.is_course_participant(uuid) is
   'Security definer: the requesting user is enrolled (active/completed), teaches the course, or is an admin. False for null.';
 
 create function private.is_free_published_course(target_course_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.courses c
     where c.id = target_course_id and c.is_published and c.price_cents = 0
-  )
+  );
+end
 $$;
 comment on function private.is_free_published_course(uuid) is
   'Security definer (the enrollment policy must see the course whatever the caller may read): the course is published and free.';
-
--- Which profiles a signed-in user may read besides their own: the instructors of published
--- courses and of the courses they take, and the students of courses they teach or take (so
--- course pages, chat and rosters can show names). Set-returning so the profiles policy
--- computes the set once per query instead of once per row. Security definer: it reads
--- courses and enrollments regardless of the caller's RLS; it only answers relative to
--- auth.uid().
-create function private.visible_profile_ids()
-returns setof uuid
-language sql
-stable
-security definer
-rows 100
-set search_path = ''
-as $$
-  select c.instructor_id from public.courses c where c.is_published
-  union
-  select c.instructor_id from public.courses c where c.id in (select private.my_course_ids())
-  union
-  select e.student_id from public.enrollments e
-  where e.status in ('active', 'completed') and e.course_id in (select private.my_course_ids())
-$$;
-comment on function private.visible_profile_ids() is
-  'Security definer: ids of the profiles the requesting user may read besides their own (instructors of published or shared courses, students of shared courses).';
 
 -- completion ------------------------------------------------------------------------------
 
@@ -405,14 +406,14 @@ create policy "instructors delete their own unpublished courses and admins delet
 -- lessons
 create policy "anyone reads preview lessons of published courses"
   on public.lessons for select to anon
-  using (is_preview and course_id in (select c.id from public.courses c where c.is_published));
+  using (is_preview and exists (select 1 from public.courses c where c.id = course_id and c.is_published));
 
 create policy "participants read lessons and anyone signed in reads published previews"
   on public.lessons for select to authenticated
   using (
     course_id in (select private.my_course_ids())
     or (select private.is_admin())
-    or (is_preview and course_id in (select c.id from public.courses c where c.is_published))
+    or (is_preview and exists (select 1 from public.courses c where c.id = course_id and c.is_published))
   );
 
 create policy "instructors add lessons to their courses and admins to any"
@@ -466,12 +467,6 @@ create policy "students clear their own lesson progress"
   on public.lesson_progress for delete to authenticated
   using (student_id = (select auth.uid()));
 
--- profiles: now that courses exist, also show the people a user shares a course with.
-drop policy "users read their own profile and admins read every profile" on public.profiles;
-create policy "users read their own profile, those of people they share a course with, and admins all"
-  on public.profiles for select to authenticated
-  using (id = (select auth.uid()) or (select private.is_admin()) or id in (select private.visible_profile_ids()));
-
 -- function privileges ---------------------------------------------------------------------
 
 revoke execute on function private.stamp_published_at() from public;
@@ -483,12 +478,11 @@ revoke execute on function private.is_enrolled(uuid) from public;
 revoke execute on function private.can_manage_course(uuid) from public;
 revoke execute on function private.is_course_participant(uuid) from public;
 revoke execute on function private.is_free_published_course(uuid) from public;
-revoke execute on function private.visible_profile_ids() from public;
 revoke execute on function private.complete_enrollment_when_all_lessons_done() from public;
 revoke execute on function private.enrollment_side_effects() from public;
 
 grant execute on function
   private.my_taught_course_ids(), private.my_enrolled_course_ids(), private.my_course_ids(),
   private.is_enrolled(uuid), private.can_manage_course(uuid), private.is_course_participant(uuid),
-  private.is_free_published_course(uuid), private.visible_profile_ids()
+  private.is_free_published_course(uuid)
   to authenticated, service_role;

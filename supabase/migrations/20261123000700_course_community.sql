@@ -201,11 +201,11 @@ create policy "authors, the course instructor and admins delete messages"
 -- reviews
 create policy "anyone reads reviews of published courses"
   on public.reviews for select to anon
-  using (course_id in (select c.id from public.courses c where c.is_published));
+  using (exists (select 1 from public.courses c where c.id = course_id and c.is_published));
 create policy "users read reviews of published courses and their own, admins all"
   on public.reviews for select to authenticated
   using (
-    course_id in (select c.id from public.courses c where c.is_published)
+    exists (select 1 from public.courses c where c.id = course_id and c.is_published)
     or student_id = (select auth.uid())
     or (select private.is_admin())
   );

@@ -22,27 +22,31 @@
 
 create function private.unaccent_text(value text)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 strict
 set search_path = ''
 as $$
-  select extensions.unaccent('extensions.unaccent'::regdictionary, value)
+begin
+  return extensions.unaccent('extensions.unaccent'::regdictionary, value);
+end
 $$;
 comment on function private.unaccent_text(text) is
   'IMMUTABLE wrapper of extensions.unaccent for generated columns, indexes and search queries.';
 
 create function private.course_search_document(title text, category text, description text)
 returns tsvector
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select setweight(to_tsvector('simple'::regconfig, private.unaccent_text(coalesce(title, ''))), 'A')
+begin
+  return setweight(to_tsvector('simple'::regconfig, private.unaccent_text(coalesce(title, ''))), 'A')
       || setweight(to_tsvector('simple'::regconfig, private.unaccent_text(coalesce(category, ''))), 'B')
-      || setweight(to_tsvector('simple'::regconfig, private.unaccent_text(coalesce(description, ''))), 'C')
+      || setweight(to_tsvector('simple'::regconfig, private.unaccent_text(coalesce(description, ''))), 'C');
+end
 $$;
 comment on function private.course_search_document(text, text, text) is 'The weighted tsvector stored in courses.search_document.';
 
@@ -57,14 +61,17 @@ create index courses_search_document_idx on public.courses using gin (search_doc
 -- published courses, which everyone (anon included) may read.
 create function private.match_published_courses(tsq tsquery)
 returns table (course_id uuid, rank real)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select c.id, ts_rank(c.search_document, tsq)
-  from public.courses c
-  where c.is_published and c.search_document @@ tsq
+begin
+  return query
+    select c.id, ts_rank(c.search_document, tsq)
+    from public.courses c
+    where c.is_published and c.search_document @@ tsq;
+end
 $$;
 comment on function private.match_published_courses(tsquery) is
   'Ids and ts_rank of published courses matching tsq, using the GIN index (search_courses joins them back under RLS).';
