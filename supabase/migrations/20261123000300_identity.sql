@@ -175,17 +175,17 @@ insert into public.plans (id, name, description, monthly_request_limit, monthly_
                           requests_per_minute, max_output_tokens, max_concurrent_streams,
                           allowed_models, allowed_tasks, allow_raw_chat, price_cents, sort_order)
 values
-  ('free', 'Free', 'Try the AI mentor.', 10, 20000, 5, 512, 1,
+  ('free', 'Free', 'Try the AI mentor.', 10, 20000, 20, 512, 1,
    array['dev-echo', 'gpt-4o-mini', 'claude-haiku'],
-   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'call-analysis', 'resume-review'],
+   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'sales-call-analysis', 'roleplay', 'resume-review'],
    true, 0, 10),
   ('pro', 'Pro', 'For regular learners.', 500, 2000000, 30, 4096, 3,
    array['dev-echo', 'gpt-4o-mini', 'gpt-4o', 'claude-haiku', 'claude-sonnet'],
-   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'call-analysis', 'resume-review'],
+   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'sales-call-analysis', 'roleplay', 'resume-review'],
    true, 1900, 20),
   ('enterprise', 'Enterprise', 'Unlimited use for teams.', null, null, 120, 8192, 10,
    array['dev-echo', 'gpt-4o-mini', 'gpt-4o', 'claude-haiku', 'claude-sonnet'],
-   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'call-analysis', 'resume-review'],
+   array['mentor-answer', 'homework-feedback', 'prompt-enrichment', 'sales-call-analysis', 'roleplay', 'resume-review'],
    true, 9900, 30)
 on conflict (id) do nothing;
 

@@ -155,10 +155,12 @@ create table public.ai_usage (
   total_tokens integer not null default 0 check (total_tokens >= 0),
   latency_ms integer check (latency_ms >= 0),
   outcome text not null check (outcome ~ '^[a-z][a-z0-9_]{0,31}$'),
+  usage_source text check (usage_source in ('upstream', 'tokenizer', 'none')),
   created_at timestamptz not null default now()
 );
 comment on table public.ai_usage is 'One row per AI gateway request, written by the service at settlement (request_id unique = idempotent).';
-comment on column public.ai_usage.outcome is 'e.g. ok, partial (stream cut by the caller), error, timeout, rejected.';
+comment on column public.ai_usage.outcome is 'completed, cut_by_caller (charged for what was generated), failed_after_first_byte, or failed (not charged).';
+comment on column public.ai_usage.usage_source is 'upstream when the provider reported the tokens, tokenizer when the gateway counted them.';
 
 create index ai_usage_user_id_idx on public.ai_usage (user_id, created_at desc);
 create index ai_usage_api_key_id_idx on public.ai_usage (api_key_id);
@@ -175,36 +177,8 @@ create policy "users read their own AI usage"
   on public.ai_usage for select to authenticated
   using (user_id = (select auth.uid()));
 
--- private quota counters ------------------------------------------------------------------
-
-create table private.ai_quota_period (
-  user_id uuid not null references auth.users (id) on delete cascade,
-  period_start timestamptz not null,
-  period_end timestamptz not null,
-  requests_used integer not null default 0 check (requests_used >= 0),
-  tokens_used bigint not null default 0 check (tokens_used >= 0),
-  tokens_reserved bigint not null default 0 check (tokens_reserved >= 0),
-  updated_at timestamptz not null default now(),
-  primary key (user_id, period_start),
-  check (period_end > period_start)
-);
-comment on table private.ai_quota_period is
-  'Per-user monthly usage: requests and tokens used, plus tokens reserved by admitted requests not yet settled.';
-
-create table private.ai_rate_window (
-  user_id uuid not null references auth.users (id) on delete cascade,
-  window_start timestamptz not null,
-  request_count integer not null default 0 check (request_count >= 0),
-  primary key (user_id, window_start)
-);
-comment on table private.ai_rate_window is 'Per-user request counts per rate-limit window (e.g. one row per minute).';
-
-create index ai_rate_window_window_start_idx on private.ai_rate_window (window_start);
-
-create trigger set_updated_at before update on private.ai_quota_period
-  for each row execute function private.set_updated_at();
-
-revoke all on table private.ai_quota_period, private.ai_rate_window from public, anon, authenticated, service_role;
+-- The quota and rate-limit state (private.ai_quota_periods, ai_rate_buckets, ai_reservations) and
+-- the admission functions live in the gateway admission migration.
 
 revoke execute on function private.guard_api_key_update() from public;
 revoke execute on function public.create_api_key(text, text[], interval) from public, anon, authenticated, service_role;

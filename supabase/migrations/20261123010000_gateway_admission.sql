@@ -45,17 +45,19 @@ create table private.ai_reservations (
   tokens_reserved bigint not null check (tokens_reserved >= 0),
   is_stream boolean not null,
   model text not null,
+  api_key_id uuid references public.api_keys (id) on delete set null,
   task text,
   created_at timestamptz not null default now(),
   foreign key (user_id, period_start) references private.ai_quota_periods (user_id, period_start) on delete cascade
 );
 create index ai_reservations_user_created_idx on private.ai_reservations (user_id, created_at);
 create index ai_reservations_period_idx on private.ai_reservations (user_id, period_start);
+create index ai_reservations_api_key_idx on private.ai_reservations (api_key_id);
 comment on table private.ai_reservations is
   'Requests admitted and not yet settled: they hold their worst-case tokens and, for streams, a stream slot.';
 
-revoke all on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations from public, anon, authenticated;
-grant select, insert, update, delete on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations to service_role;
+-- Private tables carry no grants: only the service's own connection (their owner) touches them.
+revoke all on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations from public, anon, authenticated, service_role;
 
 -- How long an unsettled reservation is trusted before it is charged in full.
 create function private.ai_reservation_ttl()
@@ -104,6 +106,7 @@ create function private.ai_admit(
   p_is_stream boolean,
   p_prompt_tokens integer,
   p_requested_output_tokens integer,
+  p_api_key_id uuid default null,
   p_now timestamptz default now()
 )
 returns table (
@@ -125,6 +128,7 @@ returns table (
 language plpgsql
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
   v_plan public.plans%rowtype;
   v_period record;
@@ -248,8 +252,8 @@ begin
         tokens_reserved = q.tokens_reserved + v_reserve,
         updated_at = p_now
     where q.user_id = p_user_id and q.period_start = v_row.period_start;
-    insert into private.ai_reservations (request_id, user_id, period_start, tokens_reserved, is_stream, model, task, created_at)
-    values (p_request_id, p_user_id, v_row.period_start, v_reserve, p_is_stream, p_model, p_task, p_now);
+    insert into private.ai_reservations (request_id, user_id, period_start, tokens_reserved, is_stream, model, task, api_key_id, created_at)
+    values (p_request_id, p_user_id, v_row.period_start, v_reserve, p_is_stream, p_model, p_task, p_api_key_id, p_now);
     admitted := true;
     granted_output_tokens := v_output;
     requests_used := v_row.requests_used + 1;
@@ -303,9 +307,9 @@ begin
       requests_used = case when p_outcome = 'failed' then greatest(q.requests_used - 1, 0) else q.requests_used end,
       updated_at = p_now
   where q.user_id = v_res.user_id and q.period_start = v_res.period_start;
-  insert into public.ai_usage (user_id, request_id, model, deployment, task, prompt_tokens, completion_tokens,
+  insert into public.ai_usage (user_id, api_key_id, request_id, model, deployment, task, prompt_tokens, completion_tokens,
                                total_tokens, latency_ms, outcome, usage_source, created_at)
-  values (v_res.user_id, p_request_id, v_res.model, p_deployment, v_res.task,
+  values (v_res.user_id, v_res.api_key_id, p_request_id::text, v_res.model, p_deployment, v_res.task,
           case when p_outcome = 'failed' then 0 else greatest(coalesce(p_prompt_tokens, 0), 0) end,
           case when p_outcome = 'failed' then 0 else greatest(coalesce(p_completion_tokens, 0), 0) end,
           v_charge, p_latency_ms, p_outcome, p_usage_source, p_now);
@@ -343,12 +347,12 @@ as $$
 $$;
 
 revoke execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
-  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, timestamptz),
+  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, uuid, timestamptz),
   private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
   private.ai_usage_summary(uuid, timestamptz)
   from public, anon, authenticated;
 grant execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
-  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, timestamptz),
+  private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, uuid, timestamptz),
   private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
   private.ai_usage_summary(uuid, timestamptz)
   to service_role;

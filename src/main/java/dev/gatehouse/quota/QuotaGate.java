@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
-    private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?)";
+    private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String SETTLE = "select private.ai_settle(?, ?, ?, ?, ?, ?, ?)";
 
     private final DataSource db;
@@ -32,7 +32,12 @@ public final class QuotaGate implements AutoCloseable {
     }
 
     /** One admission request: who, what, and its worst-case size. */
-    public record Ask(UUID userId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {}
+    public record Ask(UUID userId, UUID apiKeyId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {
+        /** A request made with an access token (no API key). */
+        public Ask(UUID userId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {
+            this(userId, null, model, task, stream, promptTokens, requestedOutputTokens);
+        }
+    }
 
     public Admission admit(Ask ask) {
         UUID requestId = UUID.randomUUID();
@@ -48,6 +53,7 @@ public final class QuotaGate implements AutoCloseable {
             } else {
                 ps.setInt(7, ask.requestedOutputTokens());
             }
+            ps.setObject(8, ask.apiKeyId());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Limits limits = new Limits(
@@ -67,7 +73,8 @@ public final class QuotaGate implements AutoCloseable {
                 return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
             }
         } catch (SQLException e) {
-            log.error("admission failed: database unavailable ({})", e.getSQLState());
+            // Fail closed either way; the log says whether the database was unreachable or the call broke.
+            log.error("admission failed ({}): {}", e.getSQLState(), e.getMessage());
             throw ApiException.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
         }
     }
@@ -93,7 +100,7 @@ public final class QuotaGate implements AutoCloseable {
             }
         } catch (SQLException e) {
             // The reservation stays and is charged in full when it expires: never an overrun.
-            log.warn("settlement of request {} failed ({}); its reservation will be charged when it expires", s.requestId(), e.getSQLState());
+            log.warn("settlement of request {} failed ({}: {}); its reservation will be charged when it expires", s.requestId(), e.getSQLState(), e.getMessage());
             return false;
         }
     }
