@@ -15,6 +15,8 @@ import dev.gatehouse.config.Settings;
 import dev.gatehouse.web.ApiException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * verifier refuses any other {@code alg}, so {@code alg: none}, HS256 "signed" with a public key, or RS256
  * against an EC key all fail. HS256 is only ever checked against the configured secret.
  *
- * <p>Built once at start; {@link #verify} does no I/O while the token's key is known, and its refusals are
- * always a 401 {@link ApiException}, never another exception.
+ * <p>Built once at start; {@link #verify} does no I/O while the token's key is known, a token it has verified
+ * before costs a map lookup instead of a signature check, and its refusals are always a 401
+ * {@link ApiException}, never another exception.
  */
 public final class AccessTokenVerifier {
     private static final Logger log = LoggerFactory.getLogger(AccessTokenVerifier.class);
@@ -38,6 +41,8 @@ public final class AccessTokenVerifier {
     public static final Duration DEFAULT_KEYS_MAX_AGE = Duration.ofMinutes(10);
     public static final Duration DEFAULT_MIN_REFETCH_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(5);
+    /** About 15 MB of tokens at most; an instance rarely sees more distinct live sessions. */
+    public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
     public static final String JWKS_PATH = "/auth/v1/.well-known/jwks.json";
 
     static final String INVALID = "invalid_token";
@@ -48,12 +53,18 @@ public final class AccessTokenVerifier {
 
     private final JwksKeys jwks;
     private final JWTVerifier hs256;
+    private final VerifiedTokenCache verified;
+    private final Clock clock;
+    private final Duration leeway;
 
     private AccessTokenVerifier(Builder b) {
         ClaimRules rules = new ClaimRules(b.issuer, b.leeway, b.clock);
         this.jwks = b.jwksUrl == null ? null
                 : new JwksKeys(b.jwksUrl, b.keysMaxAge, b.minRefetchInterval, b.fetchTimeout, b.clock, rules::verifierFor);
         this.hs256 = b.hs256Secret == null ? null : rules.verifierFor(Algorithm.HMAC256(b.hs256Secret));
+        this.verified = new VerifiedTokenCache(b.verifiedTokenCacheSize);
+        this.clock = b.clock;
+        this.leeway = b.leeway;
     }
 
     /** The project's JWKS under {@code SUPABASE_URL}, the legacy secret and the issuer, as configured. */
@@ -100,6 +111,11 @@ public final class AccessTokenVerifier {
             throw invalid("No access token was sent. " + ProjectKeys.SEND_SESSION_TOKEN + ".");
         }
         ProjectKeys.refuseNonJwtKey(token);
+        VerifiedTokenCache.Entry seen = verified.get(token);
+        // The same text, still unexpired, and the verifier that accepted it is still the one its header selects.
+        if (seen != null && unexpired(seen.token().expiresAt()) && verifierFor(seen.alg(), seen.kid()) == seen.verifier()) {
+            return seen.token();
+        }
         DecodedJWT jwt;
         try {
             jwt = JWT.decode(token);
@@ -125,7 +141,22 @@ public final class AccessTokenVerifier {
         } catch (JWTVerificationException e) {
             throw invalid("The access token's claims are malformed.");
         }
-        return VerifiedToken.of(jwt);
+        VerifiedToken result = VerifiedToken.of(jwt);
+        verified.put(token, new VerifiedTokenCache.Entry(result, jwt.getAlgorithm(), jwt.getKeyId(), verifier), expiryCutoff());
+        return result;
+    }
+
+    /** The rule java-jwt applies to {@code exp}, so a remembered token expires at the same second. */
+    private boolean unexpired(Instant expiresAt) {
+        return expiryCutoff().isBefore(expiresAt);
+    }
+
+    private Instant expiryCutoff() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS).minus(leeway);
+    }
+
+    int rememberedTokens() {
+        return verified.size();
     }
 
     private static void refuseNonUserRole(String role) {
@@ -201,6 +232,7 @@ public final class AccessTokenVerifier {
         private Duration keysMaxAge = DEFAULT_KEYS_MAX_AGE;
         private Duration minRefetchInterval = DEFAULT_MIN_REFETCH_INTERVAL;
         private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
+        private int verifiedTokenCacheSize = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {}
@@ -242,6 +274,12 @@ public final class AccessTokenVerifier {
 
         public Builder fetchTimeout(Duration timeout) {
             this.fetchTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** How many verified tokens to remember, so a session's next requests skip the signature check; 0: none. */
+        public Builder verifiedTokenCacheSize(int entries) {
+            this.verifiedTokenCacheSize = entries;
             return this;
         }
 
