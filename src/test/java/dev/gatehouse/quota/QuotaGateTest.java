@@ -83,7 +83,7 @@ class QuotaGateTest {
         assertThat(gate.settle(s)).isFalse();
 
         try (Connection c = db.connect()) {
-            assertThat(Postgrest.scalar(c, "select count(*) from public.ai_usage where request_id = ?", a.requestId())).isEqualTo(1L);
+            assertThat(Postgrest.scalar(c, "select count(*) from public.ai_usage where request_id = ?", a.requestId().toString())).isEqualTo(1L);
             assertThat(Postgrest.scalar(c, "select tokens_used from private.ai_quota_periods where user_id = ?", u.id())).isEqualTo(30L);
         }
     }
