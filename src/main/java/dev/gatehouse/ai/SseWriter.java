@@ -1,0 +1,39 @@
+package dev.gatehouse.ai;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The {@link SseSink} over an output stream that is opened only when the first event is ready, so
+ * the HTTP layer can set status 200 and {@code Content-Type: text/event-stream} in {@code open}
+ * and still send a JSON error when the gateway fails before that. With Javalin:
+ * {@code new SseWriter(() -> { ctx.status(200).contentType("text/event-stream"); ctx.header("Cache-Control", "no-cache"); return ctx.outputStream(); })}.
+ */
+public final class SseWriter implements SseSink {
+    private static final byte[] PREFIX = {'d', 'a', 't', 'a', ':', ' '};
+    private static final byte[] END = {'\n', '\n'};
+
+    /** Opens the caller's response: commit headers here. */
+    @FunctionalInterface
+    public interface Opener {
+        OutputStream open() throws IOException;
+    }
+
+    private final Opener opener;
+    private OutputStream out;
+
+    public SseWriter(Opener opener) {
+        this.opener = opener;
+    }
+
+    @Override
+    public void event(byte[] data) throws IOException {
+        if (out == null) {
+            out = opener.open();
+        }
+        out.write(PREFIX);
+        out.write(data);
+        out.write(END);
+        out.flush();
+    }
+}
