@@ -3,6 +3,7 @@ package dev.gatehouse.ai;
 import dev.gatehouse.web.ApiException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ProtocolException;
 import java.time.Duration;
 
 /**
@@ -64,6 +65,9 @@ final class UpstreamFailure extends Exception {
     static UpstreamFailure forIo(IOException e, boolean timedOutByUs) {
         if (timedOutByUs || e instanceof InterruptedIOException) {
             return new UpstreamFailure(Kind.TIMEOUT, "timed out (" + e.getClass().getSimpleName() + ")", null, null, e);
+        }
+        if (e instanceof ProtocolException) {
+            return new UpstreamFailure(Kind.MALFORMED, "malformed response (" + e.getMessage() + ")", null, null, e);
         }
         return new UpstreamFailure(Kind.CONNECTION, "connection failed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", null, null, e);
     }
