@@ -122,6 +122,9 @@ public final class Gateway implements AutoCloseable {
                 } catch (UpstreamFailure failure) {
                     attempts.failed(failure);
                     continue;
+                } catch (RuntimeException e) {
+                    attempts.abandoned();
+                    throw e;
                 }
                 attempts.succeeded();
                 return settled(new Completion(body, completionUsage(body, request, attempts)));
@@ -160,6 +163,9 @@ public final class Gateway implements AutoCloseable {
                 } catch (CallerGone gone) {
                     attempts.callerLeft();
                     return settled(streamed(Outcome.CUT_BY_CALLER, relay, attempts));
+                } catch (RuntimeException e) {
+                    attempts.abandoned();
+                    throw e;
                 }
                 attempts.succeeded();
                 try {

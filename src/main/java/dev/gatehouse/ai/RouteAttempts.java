@@ -114,6 +114,14 @@ final class RouteAttempts {
         current.breaker().onSuccess(elapsedNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * The attempt ended in something other than an upstream answer or failure (a request the
+     * dialect cannot express, a bug): the permission goes back, so a half-open breaker is not starved.
+     */
+    void abandoned() {
+        current.breaker().releasePermission();
+    }
+
     Usage usage(Outcome outcome, int promptTokens, int completionTokens, TokenSource source) {
         return new Usage(request.requestId(), request.alias(), outcome, current.deployment().name(),
                 promptTokens, completionTokens, source, attempts, Duration.ofNanos(System.nanoTime() - startNanos));

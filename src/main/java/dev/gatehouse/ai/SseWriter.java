@@ -7,7 +7,16 @@ import java.io.OutputStream;
  * The {@link SseSink} over an output stream that is opened only when the first event is ready, so
  * the HTTP layer can set status 200 and {@code Content-Type: text/event-stream} in {@code open}
  * and still send a JSON error when the gateway fails before that. With Javalin:
- * {@code new SseWriter(() -> { ctx.status(200).contentType("text/event-stream"); ctx.header("Cache-Control", "no-cache"); return ctx.outputStream(); })}.
+ * <pre>{@code
+ * new SseWriter(() -> {
+ *     ctx.status(200).contentType("text/event-stream");
+ *     ctx.header("Cache-Control", "no-cache");
+ *     return ctx.res().getOutputStream();
+ * })
+ * }</pre>
+ * Use the servlet's stream, not {@code ctx.outputStream()}: Javalin 7 wraps that one in its
+ * compression stream, which holds the whole response back until the handler returns (no event
+ * would reach the caller before the end, and a disconnect would go unnoticed).
  */
 public final class SseWriter implements SseSink {
     private static final byte[] PREFIX = {'d', 'a', 't', 'a', ':', ' '};

@@ -197,6 +197,24 @@ class AnthropicTranslationTest {
     }
 
     @Test
+    void toolCallArgumentsThatAreNotAJsonObjectAreTheCallersError() {
+        upstream.stubFor(post(urlEqualTo(FALLBACK)).willReturn(okJson(ProviderWire.openAiCompletion("never"))));
+        Gateway gateway = anthropicThenOpenAi();
+        ChatRequest request = GatewayFixture.request(gateway, """
+                {"model":"claude-haiku","messages":[{"role":"user","content":"Hi"},
+                 {"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"not json"}}]},
+                 {"role":"tool","tool_call_id":"c1","content":"x"}]}
+                """);
+
+        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(request));
+
+        assertThat(error.status()).isEqualTo(400);
+        assertThat(error.param()).isEqualTo("messages[1].tool_calls[0].function.arguments");
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+        assertThat(gateway.breakerStates()).containsEntry("anthropic", "CLOSED");
+    }
+
+    @Test
     void overloaded529FallsBackToTheNextDeployment() {
         anthropicAnswers(anthropicError(529, "overloaded_error", "Overloaded"));
         upstream.stubFor(post(urlEqualTo(FALLBACK)).willReturn(okJson(ProviderWire.openAiCompletion("from OpenAI"))));

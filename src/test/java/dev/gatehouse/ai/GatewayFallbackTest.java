@@ -171,9 +171,10 @@ class GatewayFallbackTest {
         assertThat(gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")).usage().deployment()).isEqualTo("secondary");
     }
 
+    /** 401/403: our key is bad; 404: our model id or URL is wrong. Ours to fix, not the caller's: fall back at once. */
     @ParameterizedTest(name = "HTTP {0}")
-    @ValueSource(ints = {401, 403})
-    void upstreamRejectingOurKeyFallsBack(int status) {
+    @ValueSource(ints = {401, 403, 404})
+    void upstreamRefusingOurKeyOrModelFallsBack(int status) {
         primaryAnswers(aResponse().withStatus(status).withHeader("Content-Type", "application/json")
                 .withBody(ProviderWire.openAiError("Incorrect API key provided: sk-test-***5b.", "invalid_request_error", null, "invalid_api_key")));
         secondaryAnswers("Hello from secondary");
@@ -233,6 +234,7 @@ class GatewayFallbackTest {
         assertThat(error.headers().values()).noneMatch(v -> v.contains("sk-test"));
         assertThat(usages).singleElement().satisfies(u -> {
             assertThat(u.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(u.outcome().charged()).isFalse();
             assertThat(u.totalTokens()).isZero();
             assertThat(u.source()).isEqualTo(TokenSource.NONE);
             assertThat(u.deployment()).isNull();

@@ -15,10 +15,15 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.web.ApiException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
@@ -197,6 +202,47 @@ class StreamingTest {
     }
 
     @Test
+    void upstreamFallingSilentMidStreamTimesOutWithAnErrorEvent() throws Exception {
+        // WireMock can only dribble evenly, so a plain JDK server plays an upstream that sends some content and then stalls.
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stalling.createContext("/stalling/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write(ProviderWire.openAiStreamCut("first", " second").getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        stalling.start();
+        try {
+            secondaryStreams("never", " used");
+            gateway = gateway().attemptTimeoutMs(300)
+                    .openAi("stalling", "http://127.0.0.1:" + stalling.getAddress().getPort() + "/stalling/v1")
+                    .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
+                    .route("gpt-4o-mini", "stalling", "secondary").build();
+            RecordingSink caller = RecordingSink.recording();
+
+            long start = System.nanoTime();
+            StreamResult result = gateway.stream(askStreaming(gateway, "gpt-4o-mini", "Hi", false), caller);
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_000));
+            assertThat(result.outcome()).isEqualTo(Outcome.FAILED_AFTER_FIRST_BYTE);
+            assertThat(caller.content()).isEqualTo("first second");
+            assertThat(caller.json().getLast().at("/error/code").asText()).isEqualTo("upstream_error");
+            upstream.verify(0, postRequestedFor(urlEqualTo(SECONDARY)));
+        } finally {
+            release.countDown();
+            stalling.stop(0);
+        }
+    }
+
+    @Test
     void upstreamErrorEventMidStreamEndsWithAnErrorEvent() {
         String body = ProviderWire.openAiStreamCut("Partial")
                 + "data: {\"error\":{\"message\":\"The server had an error processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n";
@@ -232,6 +278,7 @@ class StreamingTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(3_000));
         assertThat(cancelled).isTrue();
         assertThat(result.outcome()).isEqualTo(Outcome.CUT_BY_CALLER);
+        assertThat(result.outcome().charged()).isTrue();
         assertThat(caller.content()).isEqualTo(" word0 word1");
         assertThat(result.usage().completionTokens()).isEqualTo(tokens(" word0", " word1", " word2"));
         assertThat(result.usage().promptTokens()).isPositive();
