@@ -9,11 +9,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Checks a {@code POST /v1/chat/completions} body before anything is spent on it, answering
+ * Checks a {@code POST /v1/chat/completions} body (through {@link Gateway#parse}) before anything is spent on it, answering
  * OpenAI-style 400s that name the offending parameter ({@code messages[2].role}). It checks what
  * the gateway relies on and what a provider would reject anyway; it does not police every field.
  */
-public final class ChatRequestValidator {
+final class ChatRequestValidator {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
     private static final Set<String> TOOL_CHOICES = Set.of("none", "auto", "required");
     private static final Set<String> RESPONSE_FORMATS = Set.of("text", "json_object", "json_schema");
@@ -23,14 +23,14 @@ public final class ChatRequestValidator {
     private final Set<String> modelSet;
     private final int maxInputChars;
 
-    public ChatRequestValidator(List<String> servableModels, int maxInputChars) {
+    ChatRequestValidator(List<String> servableModels, int maxInputChars) {
         this.models = List.copyOf(servableModels);
         this.modelSet = Set.copyOf(servableModels);
         this.maxInputChars = maxInputChars;
     }
 
     /** Returns the body as an object when it is a valid request for a servable model; otherwise throws a 400 {@link ApiException}. */
-    public ObjectNode validate(JsonNode body) {
+    ObjectNode validate(JsonNode body) {
         if (!(body instanceof ObjectNode request)) {
             throw ApiException.badRequest(null, "The request body must be a JSON object.");
         }

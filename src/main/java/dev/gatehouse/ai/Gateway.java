@@ -38,11 +38,12 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
     private final ScheduledThreadPoolExecutor watchdog;
     private final OkHttpClient http;
+    private final boolean ownsHttp;
     private final UsageListener listener;
     private final List<String> servableModels;
 
     public Gateway(GatewayConfig config) {
-        this(config, defaultHttpClient(), UsageListener.NONE);
+        this(config, defaultHttpClient(), true, UsageListener.NONE);
     }
 
     /**
@@ -50,8 +51,13 @@ public final class Gateway implements AutoCloseable {
      * @param listener told every request's final usage, failures included
      */
     public Gateway(GatewayConfig config, OkHttpClient http, UsageListener listener) {
+        this(config, http, false, listener);
+    }
+
+    private Gateway(GatewayConfig config, OkHttpClient http, boolean ownsHttp, UsageListener listener) {
         this.config = config;
         this.http = http;
+        this.ownsHttp = ownsHttp;
         this.listener = listener;
         this.servableModels = config.servableModels();
         this.validator = new ChatRequestValidator(servableModels, config.limits().maxInputChars());
@@ -184,6 +190,9 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         watchdog.shutdownNow();
+        if (ownsHttp) {
+            http.connectionPool().evictAll();
+        }
     }
 
     private RouteAttempts attempts(ChatRequest request) {

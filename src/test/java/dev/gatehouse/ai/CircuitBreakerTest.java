@@ -24,8 +24,8 @@ class CircuitBreakerTest {
     @RegisterExtension
     static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    static final String PRIMARY = "/primary/v1/chat/completions";
-    static final String SECONDARY = "/secondary/v1/chat/completions";
+    static final String PRIMARY = GatewayFixture.PRIMARY;
+    static final String SECONDARY = GatewayFixture.SECONDARY;
 
     private Gateway gateway;
 
@@ -39,9 +39,7 @@ class CircuitBreakerTest {
     /** Opens after 4 calls with at least half failed, stays open 400 ms, closes again after one good probe. */
     private Gateway breakingGateway() {
         gateway = gateway().breaker(50, 4, 4, 400, 1)
-                .openAi("primary", upstream.baseUrl() + "/primary/v1")
-                .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
-                .route("gpt-4o-mini", "primary", "secondary")
+                .primaryThenSecondary(upstream.baseUrl())
                 .build();
         return gateway;
     }

@@ -32,16 +32,14 @@ class GatewayFallbackTest {
     @RegisterExtension
     static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    static final String PRIMARY = "/primary/v1/chat/completions";
-    static final String SECONDARY = "/secondary/v1/chat/completions";
+    static final String PRIMARY = GatewayFixture.PRIMARY;
+    static final String SECONDARY = GatewayFixture.SECONDARY;
 
     private final List<Usage> usages = new CopyOnWriteArrayList<>();
     private Gateway gateway;
 
     private Gateway primaryThenSecondary(GatewayFixture fixture) {
-        gateway = fixture.openAi("primary", upstream.baseUrl() + "/primary/v1")
-                .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
-                .route("gpt-4o-mini", "primary", "secondary")
+        gateway = fixture.primaryThenSecondary(upstream.baseUrl())
                 .listener(usages::add)
                 .build();
         return gateway;

@@ -1,5 +1,6 @@
 package dev.gatehouse.ai;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +17,9 @@ import okhttp3.OkHttpClient;
  */
 final class GatewayFixture {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Where {@link #primaryThenSecondary} sends each deployment's calls on the fake upstream. */
+    static final String PRIMARY = "/primary/v1/chat/completions";
+    static final String SECONDARY = "/secondary/v1/chat/completions";
 
     private final ObjectNode root = JSON.createObjectNode();
     private final ObjectNode providers = root.putObject("providers");
@@ -61,6 +65,13 @@ final class GatewayFixture {
         deployments.putObject(deployment).put("provider", deployment).put("model", "upstream-" + deployment);
         env.put(keyEnv, keyOf(deployment));
         return this;
+    }
+
+    /** The common shape under test: alias {@code gpt-4o-mini} → OpenAI-kind deployments {@code primary}, then {@code secondary}. */
+    GatewayFixture primaryThenSecondary(String upstreamBaseUrl) {
+        return openAi("primary", upstreamBaseUrl + "/primary/v1")
+                .openAi("secondary", upstreamBaseUrl + "/secondary/v1")
+                .route("gpt-4o-mini", "primary", "secondary");
     }
 
     GatewayFixture route(String alias, String... deploymentNames) {
@@ -112,7 +123,7 @@ final class GatewayFixture {
     static ChatRequest request(Gateway gateway, String json) {
         try {
             return gateway.parse(JSON.readTree(json), 1_000, "req_test");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
     }

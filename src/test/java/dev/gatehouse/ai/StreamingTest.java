@@ -37,8 +37,8 @@ class StreamingTest {
     @RegisterExtension
     static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    static final String PRIMARY = "/primary/v1/chat/completions";
-    static final String SECONDARY = "/secondary/v1/chat/completions";
+    static final String PRIMARY = GatewayFixture.PRIMARY;
+    static final String SECONDARY = GatewayFixture.SECONDARY;
 
     private Gateway gateway;
 
@@ -50,9 +50,7 @@ class StreamingTest {
     }
 
     private Gateway primaryThenSecondary(GatewayFixture fixture) {
-        gateway = fixture.openAi("primary", upstream.baseUrl() + "/primary/v1")
-                .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
-                .route("gpt-4o-mini", "primary", "secondary")
+        gateway = fixture.primaryThenSecondary(upstream.baseUrl())
                 .build();
         return gateway;
     }
