@@ -36,14 +36,13 @@ public final class GatewayConfigLoader {
     static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,127}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
     private static final Set<String> SECRET_HEADERS = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key");
 
     private final Map<String, String> env;
     private final Mode mode;
-    private final List<String> problems = new ArrayList<>();
+    private final ConfigReader file = new ConfigReader();
     private final List<String> warnings = new ArrayList<>();
 
     private GatewayConfigLoader(Map<String, String> env, Mode mode) {
@@ -75,8 +74,8 @@ public final class GatewayConfigLoader {
         }
         GatewayConfigLoader loader = new GatewayConfigLoader(env, mode);
         GatewayConfig config = loader.read(root, source);
-        if (!loader.problems.isEmpty()) {
-            throw new ConfigException(loader.problems.stream().map(p -> "gateway config " + source + ": " + p).toList());
+        if (!loader.file.problems().isEmpty()) {
+            throw new ConfigException(loader.file.problems().stream().map(p -> "gateway config " + source + ": " + p).toList());
         }
         return config;
     }
@@ -93,11 +92,11 @@ public final class GatewayConfigLoader {
     }
 
     private GatewayConfig read(JsonNode root, String source) {
-        ObjectNode top = object(root, "$");
+        ObjectNode top = file.object(root, "$");
         if (top == null) {
             return null;
         }
-        onlyKnown(top, "$", Set.of("providers", "deployments", "routes", "retry", "circuit_breaker", "limits"));
+        file.onlyKnown(top, "$", Set.of("providers", "deployments", "routes", "retry", "circuit_breaker", "limits"));
         Map<String, Provider> providers = providers(top.get("providers"));
         Map<String, Deployment> deployments = deployments(top.get("deployments"), providers);
         Map<String, List<Deployment>> routes = routes(top.get("routes"), deployments);
@@ -109,45 +108,45 @@ public final class GatewayConfigLoader {
 
     private Map<String, Provider> providers(JsonNode node) {
         Map<String, Provider> providers = new LinkedHashMap<>();
-        for (Map.Entry<String, ObjectNode> entry : namedObjects(node, "$.providers").entrySet()) {
+        for (Map.Entry<String, ObjectNode> entry : file.namedObjects(node, "$.providers").entrySet()) {
             String name = entry.getKey();
-            String path = path("$.providers", name);
+            String path = ConfigReader.path("$.providers", name);
             ObjectNode p = entry.getValue();
-            onlyKnown(p, path, Set.of("kind", "base_url", "api_key_env", "headers", "max_tokens_param"));
-            String kindName = text(p, "kind", path, true);
+            file.onlyKnown(p, path, Set.of("kind", "base_url", "api_key_env", "headers", "max_tokens_param"));
+            String kindName = file.text(p, "kind", path, true);
             ProviderKind kind = kindName == null ? null : ProviderKind.fromConfigName(kindName).orElse(null);
             if (kindName != null && kind == null) {
-                problem(path + ".kind", "unknown kind '" + kindName + "'; expected one of openai, anthropic, dev-echo");
+                file.problem(path + ".kind", "unknown kind '" + kindName + "'; expected one of openai, anthropic, dev-echo");
             }
             if (kind == null) {
                 continue;
             }
             boolean network = kind != ProviderKind.DEV_ECHO;
-            String baseUrl = text(p, "base_url", path, network);
-            String keyEnv = text(p, "api_key_env", path, false);
+            String baseUrl = file.text(p, "base_url", path, network);
+            String keyEnv = file.text(p, "api_key_env", path, false);
             if (!network && (baseUrl != null || keyEnv != null)) {
-                problem(path, "a dev-echo provider runs offline: remove base_url and api_key_env");
+                file.problem(path, "a dev-echo provider runs offline: remove base_url and api_key_env");
             }
             if (network && baseUrl != null) {
                 HttpUrl url = HttpUrl.parse(baseUrl);
                 if (url == null) {
-                    problem(path + ".base_url", "must be an http(s) URL such as https://api.openai.com/v1");
+                    file.problem(path + ".base_url", "must be an http(s) URL such as https://api.openai.com/v1");
                 }
                 baseUrl = baseUrl.replaceAll("/+$", "");
             }
             if (keyEnv != null && !ENV_NAME.matcher(keyEnv).matches()) {
-                problem(path + ".api_key_env", "must name an environment variable (A-Z, 0-9, _), not hold a key");
+                file.problem(path + ".api_key_env", "must name an environment variable (A-Z, 0-9, _), not hold a key");
                 keyEnv = null;
             }
             Map<String, String> headers = headers(p.get("headers"), path + ".headers");
             if (kind == ProviderKind.ANTHROPIC && headers.keySet().stream().noneMatch("anthropic-version"::equalsIgnoreCase)) {
                 headers.put("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
             }
-            String maxTokensParam = text(p, "max_tokens_param", path, false);
+            String maxTokensParam = file.text(p, "max_tokens_param", path, false);
             if (maxTokensParam != null && kind != ProviderKind.OPENAI) {
-                problem(path + ".max_tokens_param", "applies to openai-kind providers only");
+                file.problem(path + ".max_tokens_param", "applies to openai-kind providers only");
             } else if (maxTokensParam != null && !Set.of("max_tokens", "max_completion_tokens").contains(maxTokensParam)) {
-                problem(path + ".max_tokens_param", "must be max_tokens or max_completion_tokens");
+                file.problem(path + ".max_tokens_param", "must be max_tokens or max_completion_tokens");
             }
             String key = keyEnv == null ? null : blankToNull(env.get(keyEnv));
             providers.put(name, new Provider(name, kind, baseUrl, keyEnv, key, headers,
@@ -161,18 +160,18 @@ public final class GatewayConfigLoader {
         if (node == null) {
             return headers;
         }
-        ObjectNode object = object(node, path);
+        ObjectNode object = file.object(node, path);
         if (object == null) {
             return headers;
         }
         object.properties().forEach(e -> {
             String name = e.getKey();
             if (!HEADER_NAME.matcher(name).matches()) {
-                problem(path(path, name), "is not a valid header name");
+                file.problem(ConfigReader.path(path, name), "is not a valid header name");
             } else if (SECRET_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                problem(path(path, name), "keys never go in the config file: name the variable holding the key in api_key_env");
+                file.problem(ConfigReader.path(path, name), "keys never go in the config file: name the variable holding the key in api_key_env");
             } else if (!e.getValue().isTextual()) {
-                problem(path(path, name), "must be a string");
+                file.problem(ConfigReader.path(path, name), "must be a string");
             } else {
                 headers.put(name, e.getValue().asText());
             }
@@ -182,23 +181,23 @@ public final class GatewayConfigLoader {
 
     private Map<String, Deployment> deployments(JsonNode node, Map<String, Provider> providers) {
         Map<String, Deployment> deployments = new LinkedHashMap<>();
-        for (Map.Entry<String, ObjectNode> entry : namedObjects(node, "$.deployments").entrySet()) {
+        for (Map.Entry<String, ObjectNode> entry : file.namedObjects(node, "$.deployments").entrySet()) {
             String name = entry.getKey();
-            String path = path("$.deployments", name);
+            String path = ConfigReader.path("$.deployments", name);
             ObjectNode d = entry.getValue();
-            onlyKnown(d, path, Set.of("provider", "model", "timeout_ms", "enabled"));
-            String providerName = text(d, "provider", path, true);
+            file.onlyKnown(d, path, Set.of("provider", "model", "timeout_ms", "enabled"));
+            String providerName = file.text(d, "provider", path, true);
             Provider provider = providerName == null ? null : providers.get(providerName);
             if (providerName != null && provider == null) {
-                problem(path + ".provider", "names provider '" + providerName + "', which is not defined under $.providers");
+                file.problem(path + ".provider", "names provider '" + providerName + "', which is not defined under $.providers");
             }
             boolean devEcho = provider != null && provider.kind() == ProviderKind.DEV_ECHO;
-            String model = text(d, "model", path, !devEcho);
-            Duration timeout = millis(d, "timeout_ms", path, 60_000, 1, 600_000);
+            String model = file.text(d, "model", path, !devEcho);
+            Duration timeout = file.millis(d, "timeout_ms", path, 60_000, 1, 600_000);
             JsonNode enabledNode = d.get("enabled");
             String enabled = enabledNode == null ? "auto" : enabledNode.asText();
             if (enabledNode != null && !enabledNode.isBoolean() && !"auto".equals(enabledNode.asText())) {
-                problem(path + ".enabled", "must be true, false or \"auto\"");
+                file.problem(path + ".enabled", "must be true, false or \"auto\"");
             }
             if (provider == null) {
                 continue;
@@ -217,13 +216,13 @@ public final class GatewayConfigLoader {
         }
         if (provider.kind() == ProviderKind.DEV_ECHO && mode == Mode.PRODUCTION) {
             if ("true".equals(enabled)) {
-                problem(path + ".enabled", "dev-echo is a development model and cannot be enabled in production");
+                file.problem(path + ".enabled", "dev-echo is a development model and cannot be enabled in production");
             }
             return "dev-only model, disabled in production";
         }
         if (provider.apiKeyEnv() != null && provider.apiKey() == null) {
             if ("true".equals(enabled)) {
-                problem(path + ".enabled", "is true, but " + provider.apiKeyEnv() + " (the key of provider '"
+                file.problem(path + ".enabled", "is true, but " + provider.apiKeyEnv() + " (the key of provider '"
                         + provider.name() + "') is not set");
             }
             warnings.add("deployment '" + name + "' is disabled: "
@@ -236,24 +235,24 @@ public final class GatewayConfigLoader {
     private Map<String, List<Deployment>> routes(JsonNode node, Map<String, Deployment> deployments) {
         Map<String, List<Deployment>> routes = new LinkedHashMap<>();
         if (node == null) {
-            problem("$.routes", "is required: public model alias → list of deployment names");
+            file.problem("$.routes", "is required: public model alias → list of deployment names");
             return routes;
         }
-        ObjectNode object = object(node, "$.routes");
+        ObjectNode object = file.object(node, "$.routes");
         if (object == null) {
             return routes;
         }
         object.properties().forEach(e -> {
             String alias = e.getKey();
-            String path = path("$.routes", alias);
+            String path = ConfigReader.path("$.routes", alias);
             if (alias.startsWith("_")) {
                 return;
             }
-            if (!NAME.matcher(alias).matches()) {
-                problem(path, "alias must be letters, digits and . _ : / - (at most 128)");
+            if (!ConfigReader.NAME.matcher(alias).matches()) {
+                file.problem(path, "alias must be letters, digits and . _ : / - (at most 128)");
             }
             if (!e.getValue().isArray() || e.getValue().isEmpty()) {
-                problem(path, "must be a non-empty array of deployment names, tried in order");
+                file.problem(path, "must be a non-empty array of deployment names, tried in order");
                 return;
             }
             List<Deployment> steps = new ArrayList<>();
@@ -262,11 +261,11 @@ public final class GatewayConfigLoader {
                 JsonNode step = e.getValue().get(i);
                 Deployment deployment = step.isTextual() ? deployments.get(step.asText()) : null;
                 if (!step.isTextual()) {
-                    problem(path + "[" + i + "]", "must be a deployment name");
+                    file.problem(path + "[" + i + "]", "must be a deployment name");
                 } else if (!seen.add(step.asText())) {
-                    problem(path + "[" + i + "]", "deployment '" + step.asText() + "' appears twice");
+                    file.problem(path + "[" + i + "]", "deployment '" + step.asText() + "' appears twice");
                 } else if (deployment == null) {
-                    problem(path + "[" + i + "]", "names deployment '" + step.asText() + "', which is not defined under $.deployments");
+                    file.problem(path + "[" + i + "]", "names deployment '" + step.asText() + "', which is not defined under $.deployments");
                 } else {
                     steps.add(deployment);
                 }
@@ -281,128 +280,39 @@ public final class GatewayConfigLoader {
 
     private RetryPolicy retry(JsonNode node) {
         String path = "$.retry";
-        ObjectNode r = optionalObject(node, path);
-        onlyKnown(r, path, Set.of("max_attempts_per_deployment", "base_backoff_ms", "max_backoff_ms", "deadline_ms"));
-        int attempts = integer(r, "max_attempts_per_deployment", path, 2, 1, 10);
-        Duration base = millis(r, "base_backoff_ms", path, 250, 0, 60_000);
-        Duration max = millis(r, "max_backoff_ms", path, 4_000, 0, 600_000);
-        Duration deadline = millis(r, "deadline_ms", path, 120_000, 1, 3_600_000);
+        ObjectNode r = file.optionalObject(node, path);
+        file.onlyKnown(r, path, Set.of("max_attempts_per_deployment", "base_backoff_ms", "max_backoff_ms", "deadline_ms"));
+        int attempts = file.integer(r, "max_attempts_per_deployment", path, 2, 1, 10);
+        Duration base = file.millis(r, "base_backoff_ms", path, 250, 0, 60_000);
+        Duration max = file.millis(r, "max_backoff_ms", path, 4_000, 0, 600_000);
+        Duration deadline = file.millis(r, "deadline_ms", path, 120_000, 1, 3_600_000);
         if (base.compareTo(max) > 0) {
-            problem(path + ".base_backoff_ms", "must not exceed max_backoff_ms");
+            file.problem(path + ".base_backoff_ms", "must not exceed max_backoff_ms");
         }
         return new RetryPolicy(attempts, base, max, deadline);
     }
 
     private BreakerPolicy breaker(JsonNode node) {
         String path = "$.circuit_breaker";
-        ObjectNode b = optionalObject(node, path);
-        onlyKnown(b, path, Set.of("failure_rate_percent", "sliding_window_calls", "minimum_calls", "open_ms", "half_open_calls"));
-        int rate = integer(b, "failure_rate_percent", path, 50, 1, 100);
-        int window = integer(b, "sliding_window_calls", path, 20, 1, 10_000);
-        int minimum = integer(b, "minimum_calls", path, 10, 1, 10_000);
-        Duration open = millis(b, "open_ms", path, 30_000, 1, 3_600_000);
-        int halfOpen = integer(b, "half_open_calls", path, 2, 1, 1_000);
+        ObjectNode b = file.optionalObject(node, path);
+        file.onlyKnown(b, path, Set.of("failure_rate_percent", "sliding_window_calls", "minimum_calls", "open_ms", "half_open_calls"));
+        int rate = file.integer(b, "failure_rate_percent", path, 50, 1, 100);
+        int window = file.integer(b, "sliding_window_calls", path, 20, 1, 10_000);
+        int minimum = file.integer(b, "minimum_calls", path, 10, 1, 10_000);
+        Duration open = file.millis(b, "open_ms", path, 30_000, 1, 3_600_000);
+        int halfOpen = file.integer(b, "half_open_calls", path, 2, 1, 1_000);
         if (minimum > window) {
-            problem(path + ".minimum_calls", "must not exceed sliding_window_calls");
+            file.problem(path + ".minimum_calls", "must not exceed sliding_window_calls");
         }
         return new BreakerPolicy(rate, window, minimum, open, halfOpen);
     }
 
     private Limits limits(JsonNode node) {
         String path = "$.limits";
-        ObjectNode l = optionalObject(node, path);
-        onlyKnown(l, path, Set.of("max_input_chars", "default_max_tokens"));
-        return new Limits(integer(l, "max_input_chars", path, 200_000, 1, 10_000_000),
-                integer(l, "default_max_tokens", path, 4_096, 1, 1_000_000));
-    }
-
-    // --- reading primitives: each records a problem instead of throwing, so one pass finds them all
-
-    private Map<String, ObjectNode> namedObjects(JsonNode node, String path) {
-        Map<String, ObjectNode> named = new LinkedHashMap<>();
-        if (node == null) {
-            problem(path, "is required");
-            return named;
-        }
-        ObjectNode object = object(node, path);
-        if (object == null) {
-            return named;
-        }
-        object.properties().forEach(e -> {
-            if (e.getKey().startsWith("_")) {
-                return;
-            }
-            if (!NAME.matcher(e.getKey()).matches()) {
-                problem(path(path, e.getKey()), "name must be letters, digits and . _ : / - (at most 128)");
-            }
-            ObjectNode value = object(e.getValue(), path(path, e.getKey()));
-            if (value != null) {
-                named.put(e.getKey(), value);
-            }
-        });
-        return named;
-    }
-
-    private ObjectNode object(JsonNode node, String path) {
-        if (node instanceof ObjectNode object) {
-            return object;
-        }
-        problem(path, "must be an object");
-        return null;
-    }
-
-    private ObjectNode optionalObject(JsonNode node, String path) {
-        return node == null ? JSON.createObjectNode() : object(node, path);
-    }
-
-    private void onlyKnown(ObjectNode object, String path, Set<String> known) {
-        if (object == null) {
-            return;
-        }
-        object.fieldNames().forEachRemaining(field -> {
-            if (!field.startsWith("_") && !known.contains(field)) {
-                problem(path(path, field), "unknown field; expected one of " + String.join(", ", known.stream().sorted().toList()));
-            }
-        });
-    }
-
-    private String text(ObjectNode object, String field, String path, boolean required) {
-        JsonNode node = object.get(field);
-        if (node == null || node.isNull()) {
-            if (required) {
-                problem(path + "." + field, "is required");
-            }
-            return null;
-        }
-        if (!node.isTextual() || node.asText().isBlank()) {
-            problem(path + "." + field, "must be a non-empty string");
-            return null;
-        }
-        return node.asText().strip();
-    }
-
-    private int integer(ObjectNode object, String field, String path, int fallback, int min, int max) {
-        JsonNode node = object == null ? null : object.get(field);
-        if (node == null) {
-            return fallback;
-        }
-        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < min || node.asInt() > max) {
-            problem(path + "." + field, "must be a whole number from " + min + " to " + max);
-            return fallback;
-        }
-        return node.asInt();
-    }
-
-    private Duration millis(ObjectNode object, String field, String path, int fallback, int min, int max) {
-        return Duration.ofMillis(integer(object, field, path, fallback, min, max));
-    }
-
-    private void problem(String path, String message) {
-        problems.add(path + ": " + message);
-    }
-
-    private static String path(String parent, String name) {
-        return name.matches("[A-Za-z0-9_-]+") ? parent + "." + name : parent + "[\"" + name + "\"]";
+        ObjectNode l = file.optionalObject(node, path);
+        file.onlyKnown(l, path, Set.of("max_input_chars", "default_max_tokens"));
+        return new Limits(file.integer(l, "max_input_chars", path, 200_000, 1, 10_000_000),
+                file.integer(l, "default_max_tokens", path, 4_096, 1, 1_000_000));
     }
 
     private static String blankToNull(String value) {
