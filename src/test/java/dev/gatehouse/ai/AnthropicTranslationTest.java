@@ -22,7 +22,6 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.gatehouse.web.ApiException;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,21 +35,13 @@ class AnthropicTranslationTest {
     static final String MESSAGES = "/anthropic/v1/messages";
     static final String FALLBACK = "/fallback/v1/chat/completions";
 
-    private Gateway gateway;
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     private Gateway anthropicThenOpenAi() {
-        gateway = gateway().anthropic("anthropic", upstream.baseUrl() + "/anthropic")
+        return gateways.build(gateway().anthropic("anthropic", upstream.baseUrl() + "/anthropic")
                 .openAi("fallback", upstream.baseUrl() + "/fallback/v1")
-                .route("claude-haiku", "anthropic", "fallback")
-                .build();
-        return gateway;
+                .route("claude-haiku", "anthropic", "fallback"));
     }
 
     private static void anthropicAnswers(ResponseDefinitionBuilder response) {

@@ -15,7 +15,6 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.gatehouse.web.ApiException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,21 +26,13 @@ class CircuitBreakerTest {
     static final String PRIMARY = GatewayFixture.PRIMARY;
     static final String SECONDARY = GatewayFixture.SECONDARY;
 
-    private Gateway gateway;
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     /** Opens after 4 calls with at least half failed, stays open 400 ms, closes again after one good probe. */
     private Gateway breakingGateway() {
-        gateway = gateway().breaker(50, 4, 4, 400, 1)
-                .primaryThenSecondary(upstream.baseUrl())
-                .build();
-        return gateway;
+        return gateways.build(gateway().breaker(50, 4, 4, 400, 1)
+                .primaryThenSecondary(upstream.baseUrl()));
     }
 
     private void failPrimaryFourTimes(Gateway gateway) {
@@ -83,9 +74,9 @@ class CircuitBreakerTest {
     @Test
     void everyBreakerOpenIsA503NoDeploymentAvailable() {
         upstream.stubFor(post(urlEqualTo(PRIMARY)).willReturn(aResponse().withStatus(500)));
-        gateway = gateway().breaker(50, 2, 2, 30_000, 1)
+        Gateway gateway = gateways.build(gateway().breaker(50, 2, 2, 30_000, 1)
                 .openAi("primary", upstream.baseUrl() + "/primary/v1")
-                .route("gpt-4o-mini", "primary").build();
+                .route("gpt-4o-mini", "primary"));
         for (int i = 0; i < 2; i++) {
             assertThat(catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi"))).status())
                     .isEqualTo(502);

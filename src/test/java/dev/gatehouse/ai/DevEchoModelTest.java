@@ -9,21 +9,15 @@ import dev.gatehouse.config.Mode;
 import java.util.Map;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The offline model: no network at all, deterministic, labelled, and shaped like a real one. */
 class DevEchoModelTest {
     static final String EXPECTED = "[dev-echo — offline development model, not a real AI] You said: What is a monad?";
 
-    private Gateway gateway;
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     /** A client that fails the test if anything tries to open a connection. */
     private static OkHttpClient noNetwork() {
@@ -36,8 +30,7 @@ class DevEchoModelTest {
     }
 
     private Gateway devEcho() {
-        gateway = gateway().devEcho("dev-echo").route("dev-echo", "dev-echo").http(noNetwork()).build();
-        return gateway;
+        return gateways.build(gateway().devEcho("dev-echo").route("dev-echo", "dev-echo").http(noNetwork()));
     }
 
     @Test
@@ -110,7 +103,7 @@ class DevEchoModelTest {
 
     @Test
     void isTheOnlyModelServedByTheBuiltInConfigWithoutKeys() {
-        gateway = new Gateway(GatewayConfigLoader.load(Map.of(), Mode.DEV), noNetwork(), UsageListener.NONE);
+        Gateway gateway = gateways.track(new Gateway(GatewayConfigLoader.load(Map.of(), Mode.DEV), noNetwork(), UsageListener.NONE));
 
         assertThat(gateway.servableModels()).containsExactly("dev-echo");
         assertThat(gateway.complete(ask(gateway, "dev-echo", "ping")).body().at("/choices/0/message/content").asText()).startsWith("[dev-echo");

@@ -21,7 +21,6 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.gatehouse.web.ApiException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,25 +34,17 @@ class GatewayFallbackTest {
     static final String PRIMARY = GatewayFixture.PRIMARY;
     static final String SECONDARY = GatewayFixture.SECONDARY;
 
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
+
     private final List<Usage> usages = new CopyOnWriteArrayList<>();
-    private Gateway gateway;
 
     private Gateway primaryThenSecondary(GatewayFixture fixture) {
-        gateway = fixture.primaryThenSecondary(upstream.baseUrl())
-                .listener(usages::add)
-                .build();
-        return gateway;
+        return gateways.build(fixture.primaryThenSecondary(upstream.baseUrl()).listener(usages::add));
     }
 
     private Gateway primaryThenSecondary() {
         return primaryThenSecondary(gateway());
-    }
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
     }
 
     private static void primaryAnswers(ResponseDefinitionBuilder response) {
@@ -152,9 +143,9 @@ class GatewayFallbackTest {
     @Test
     void refusedConnectionFallsBack() {
         secondaryAnswers("Hello from secondary");
-        gateway = gateway().openAi("primary", "http://127.0.0.1:1/v1")
+        Gateway gateway = gateways.build(gateway().openAi("primary", "http://127.0.0.1:1/v1")
                 .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
-                .route("gpt-4o-mini", "primary", "secondary").build();
+                .route("gpt-4o-mini", "primary", "secondary"));
 
         assertThat(gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")).usage().deployment()).isEqualTo("secondary");
     }

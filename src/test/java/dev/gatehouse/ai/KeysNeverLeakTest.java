@@ -33,7 +33,8 @@ class KeysNeverLeakTest {
 
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    private Gateway gateway;
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     @BeforeEach
     void captureLogs() {
@@ -44,9 +45,6 @@ class KeysNeverLeakTest {
     @AfterEach
     void release() {
         root.detachAppender(logs);
-        if (gateway != null) {
-            gateway.close();
-        }
     }
 
     private List<String> everythingLogged() {
@@ -72,7 +70,7 @@ class KeysNeverLeakTest {
                 .withHeader("Content-Type", "text/event-stream").withBody(ProviderWire.openAiStreamCut("partial"))));
         upstream.stubFor(post(urlEqualTo("/picky/v1/chat/completions")).willReturn(aResponse().withStatus(400)
                 .withBody(ProviderWire.openAiError("key " + keyOf("picky") + " cannot do that", "invalid_request_error", null, null))));
-        gateway = gateway().attemptTimeoutMs(200)
+        Gateway gateway = gateways.build(gateway().attemptTimeoutMs(200)
                 .openAi("bad-key", upstream.baseUrl() + "/bad-key/v1")
                 .openAi("reset", upstream.baseUrl() + "/reset/v1")
                 .openAi("slow", upstream.baseUrl() + "/slow/v1")
@@ -81,8 +79,7 @@ class KeysNeverLeakTest {
                 .openAi("picky", upstream.baseUrl() + "/picky/v1")
                 .route("everything-fails", "bad-key", "reset", "slow", "anthropic")
                 .route("cut", "cut")
-                .route("picky", "picky")
-                .build();
+                .route("picky", "picky"));
         List<String> keys = List.of(keyOf("bad-key"), keyOf("reset"), keyOf("slow"), keyOf("anthropic"), keyOf("cut"), keyOf("picky"));
 
         ApiException allFailed = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "everything-fails", "Hi")));

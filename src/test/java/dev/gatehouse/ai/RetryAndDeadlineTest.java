@@ -22,7 +22,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 import okhttp3.Headers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,19 +33,11 @@ class RetryAndDeadlineTest {
     static final String PRIMARY = GatewayFixture.PRIMARY;
     static final String SECONDARY = GatewayFixture.SECONDARY;
 
-    private Gateway gateway;
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     private Gateway primaryThenSecondary(GatewayFixture fixture) {
-        gateway = fixture.primaryThenSecondary(upstream.baseUrl())
-                .build();
-        return gateway;
+        return gateways.build(fixture.primaryThenSecondary(upstream.baseUrl()));
     }
 
     /** The primary answers {@code first}, then succeeds. */

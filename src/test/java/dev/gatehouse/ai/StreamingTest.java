@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,19 +39,11 @@ class StreamingTest {
     static final String PRIMARY = GatewayFixture.PRIMARY;
     static final String SECONDARY = GatewayFixture.SECONDARY;
 
-    private Gateway gateway;
-
-    @AfterEach
-    void closeGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    final OpenGateways gateways = new OpenGateways();
 
     private Gateway primaryThenSecondary(GatewayFixture fixture) {
-        gateway = fixture.primaryThenSecondary(upstream.baseUrl())
-                .build();
-        return gateway;
+        return gateways.build(fixture.primaryThenSecondary(upstream.baseUrl()));
     }
 
     private Gateway primaryThenSecondary() {
@@ -220,10 +211,10 @@ class StreamingTest {
         stalling.start();
         try {
             secondaryStreams("never", " used");
-            gateway = gateway().attemptTimeoutMs(300)
+            Gateway gateway = gateways.build(gateway().attemptTimeoutMs(300)
                     .openAi("stalling", "http://127.0.0.1:" + stalling.getAddress().getPort() + "/stalling/v1")
                     .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
-                    .route("gpt-4o-mini", "stalling", "secondary").build();
+                    .route("gpt-4o-mini", "stalling", "secondary"));
             RecordingSink caller = RecordingSink.recording();
 
             long start = System.nanoTime();
