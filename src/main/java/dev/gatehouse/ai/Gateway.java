@@ -1,0 +1,243 @@
+package dev.gatehouse.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.web.ApiException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AI gateway's upstream side, as the HTTP layer calls it. Built once at start from a
+ * {@link GatewayConfig}; thread-safe; each call blocks its (virtual) thread on upstream I/O.
+ *
+ * <pre>{@code
+ * ChatRequest request = gateway.parse(jsonBody, plan.maxOutputTokens(), requestId); // 400 ApiException
+ * if (request.streaming()) {
+ *     StreamResult result = gateway.stream(request, new SseWriter(...)); // ApiException only before the first event
+ * } else {
+ *     Completion completion = gateway.complete(request);                 // ApiException 400/413/502/503
+ * }
+ * }</pre>
+ * A thrown {@link ApiException} means nothing reached the caller and nothing is charged.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    private final GatewayConfig config;
+    private final ChatRequestValidator validator;
+    private final Map<String, List<RouteStep>> routes = new LinkedHashMap<>();
+    private final Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
+    private final ScheduledThreadPoolExecutor watchdog;
+    private final OkHttpClient http;
+    private final boolean ownsHttp;
+    private final UsageListener listener;
+    private final List<String> servableModels;
+
+    public Gateway(GatewayConfig config) {
+        this(config, defaultHttpClient(), true, UsageListener.NONE);
+    }
+
+    /**
+     * @param http     the client every provider call goes through (deployments derive their own read timeout from it)
+     * @param listener told every request's final usage, failures included
+     */
+    public Gateway(GatewayConfig config, OkHttpClient http, UsageListener listener) {
+        this(config, http, false, listener);
+    }
+
+    private Gateway(GatewayConfig config, OkHttpClient http, boolean ownsHttp, UsageListener listener) {
+        this.config = config;
+        this.http = http;
+        this.ownsHttp = ownsHttp;
+        this.listener = listener;
+        this.servableModels = config.servableModels();
+        this.validator = new ChatRequestValidator(servableModels, config.limits().maxInputChars());
+        this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "gateway-stream-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+        CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
+        Dialect openAi = new OpenAiDialect();
+        Dialect anthropic = new AnthropicDialect(config.limits().defaultMaxTokens());
+        Map<String, RouteStep> steps = new LinkedHashMap<>();
+        for (Deployment deployment : config.deployments().values()) {
+            if (!deployment.enabled()) {
+                continue;
+            }
+            Upstream upstream = switch (deployment.provider().kind()) {
+                case OPENAI -> new HttpUpstream(deployment, openAi, http, watchdog);
+                case ANTHROPIC -> new HttpUpstream(deployment, anthropic, http, watchdog);
+                case DEV_ECHO -> new DevEchoModel(config.limits().defaultMaxTokens());
+            };
+            CircuitBreaker breaker = CircuitBreaker.of(deployment.name(), breakerConfig);
+            breakers.put(deployment.name(), breaker);
+            steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));
+        }
+        config.routes().forEach((alias, deployments) -> routes.put(alias,
+                deployments.stream().filter(Deployment::enabled).map(d -> steps.get(d.name())).toList()));
+        TokenCounter.warmUp();
+    }
+
+    /** The client used when none is given: a pool sized for many concurrent upstream calls, no silent retries (the route retries). */
+    public static OkHttpClient defaultHttpClient() {
+        return new OkHttpClient.Builder()
+                .connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))
+                .connectTimeout(Duration.ofSeconds(10))
+                .retryOnConnectionFailure(false)
+                .build();
+    }
+
+    /** Validates a caller's body (400 {@link ApiException} naming the param) and binds it to the caller's plan limit. */
+    public ChatRequest parse(JsonNode body, int planMaxOutputTokens, String requestId) {
+        ObjectNode valid = validator.validate(body);
+        return new ChatRequest(valid, valid.get("model").asText(), planMaxOutputTokens, requestId);
+    }
+
+    /** Public model aliases that can be served now, in config order, for {@code GET /v1/models}. */
+    public List<String> servableModels() {
+        return servableModels;
+    }
+
+    /** Each enabled deployment's circuit breaker state (CLOSED, OPEN, HALF_OPEN...), for readiness and status pages. */
+    public Map<String, String> breakerStates() {
+        Map<String, String> states = new LinkedHashMap<>();
+        breakers.forEach((name, breaker) -> states.put(name, breaker.getState().name()));
+        return states;
+    }
+
+    /** A whole answer. Throws {@link ApiException}: the caller's 4xx as the provider judged it, 502 when every deployment failed, 503 when none was available. */
+    public Completion complete(ChatRequest request) {
+        RouteAttempts attempts = attempts(request);
+        try {
+            while (true) {
+                RouteAttempts.Attempt attempt = attempts.next();
+                ObjectNode body;
+                try {
+                    body = attempt.upstream().complete(request, attempt.timeout());
+                } catch (UpstreamFailure failure) {
+                    attempts.failed(failure);
+                    continue;
+                } catch (RuntimeException e) {
+                    attempts.abandoned();
+                    throw e;
+                }
+                attempts.succeeded();
+                return settled(new Completion(body, completionUsage(body, request, attempts)));
+            }
+        } catch (ApiException e) {
+            listener.onUsage(attempts.failedUsage());
+            throw e;
+        }
+    }
+
+    /**
+     * Streams an answer into {@code sink} as OpenAI chunks, then {@code [DONE]}; falls back between
+     * deployments only while nothing has been written. Throws {@link ApiException} (as
+     * {@link #complete}) only when {@code sink} was never called. After that it always returns: a
+     * broken upstream ends the stream with one error event (see {@link StreamRelay#fail()}), a
+     * caller gone away cancels the upstream call; the result's usage says which.
+     */
+    public StreamResult stream(ChatRequest request, SseSink sink) {
+        RouteAttempts attempts = attempts(request);
+        try {
+            while (true) {
+                RouteAttempts.Attempt attempt = attempts.next();
+                StreamRelay relay = new StreamRelay(sink, request);
+                try {
+                    attempt.upstream().stream(request, attempt.timeout(), relay);
+                } catch (UpstreamFailure failure) {
+                    if (!relay.committed()) {
+                        attempts.failed(failure);
+                        continue;
+                    }
+                    attempts.failedAfterFirstByte(failure);
+                    if (!relay.fail()) {
+                        log.debug("{}: the caller left before the mid-stream error event could reach it", request.alias());
+                    }
+                    return settled(streamed(Outcome.FAILED_AFTER_FIRST_BYTE, relay, attempts));
+                } catch (CallerGone gone) {
+                    attempts.callerLeft();
+                    return settled(streamed(Outcome.CUT_BY_CALLER, relay, attempts));
+                } catch (RuntimeException e) {
+                    attempts.abandoned();
+                    throw e;
+                }
+                attempts.succeeded();
+                try {
+                    relay.finish();
+                } catch (CallerGone gone) {
+                    return settled(streamed(Outcome.CUT_BY_CALLER, relay, attempts));
+                }
+                return settled(streamed(Outcome.COMPLETED, relay, attempts));
+            }
+        } catch (ApiException e) {
+            listener.onUsage(attempts.failedUsage());
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        if (ownsHttp) {
+            http.connectionPool().evictAll();
+        }
+    }
+
+    private RouteAttempts attempts(ChatRequest request) {
+        return new RouteAttempts(request, routes.getOrDefault(request.alias(), List.of()), config.retry(),
+                config.breaker().openFor(), System.nanoTime());
+    }
+
+    /** Names the alias as the model and makes sure usage is in the body: the provider's, or counted when it gave none. */
+    private static Usage completionUsage(ObjectNode body, ChatRequest request, RouteAttempts attempts) {
+        body.put("model", request.alias());
+        JsonNode usage = body.path("usage");
+        if (usage.path("prompt_tokens").canConvertToInt() && usage.path("completion_tokens").canConvertToInt()) {
+            return attempts.usage(Outcome.COMPLETED, usage.get("prompt_tokens").asInt(), usage.get("completion_tokens").asInt(),
+                    TokenSource.UPSTREAM);
+        }
+        int prompt = TokenCounter.prompt(request.body());
+        int completion = TokenCounter.generated(body.get("choices").get(0).get("message"));
+        body.set("usage", OpenAiJson.usage(prompt, completion));
+        return attempts.usage(Outcome.COMPLETED, prompt, completion, TokenSource.TOKENIZER);
+    }
+
+    private static StreamResult streamed(Outcome outcome, StreamRelay relay, RouteAttempts attempts) {
+        return new StreamResult(attempts.usage(outcome, relay.promptTokens(), relay.completionTokens(), relay.tokenSource()));
+    }
+
+    private Completion settled(Completion completion) {
+        listener.onUsage(completion.usage());
+        return completion;
+    }
+
+    private StreamResult settled(StreamResult result) {
+        listener.onUsage(result.usage());
+        return result;
+    }
+
+    private static CircuitBreakerConfig breakerConfig(BreakerPolicy policy) {
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(policy.slidingWindowCalls())
+                .minimumNumberOfCalls(policy.minimumCalls())
+                .failureRateThreshold(policy.failureRatePercent())
+                .waitDurationInOpenState(policy.openFor())
+                .permittedNumberOfCallsInHalfOpenState(policy.halfOpenCalls())
+                // lock-free: a synchronized window would pin virtual threads on Java 21
+                .slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                .build();
+    }
+}
