@@ -51,9 +51,42 @@ final class DevEchoModel implements Upstream {
     }
 
     private Reply reply(ChatRequest request) {
+        JsonNode format = request.body().path("response_format");
+        if ("json_schema".equals(format.path("type").asText())) {
+            // Structured-output tasks must parse in dev too: answer with the schema's simplest instance.
+            return new Reply(sample(format.path("json_schema").path("schema")).toString(), "stop");
+        }
         String full = LABEL + "You said: " + lastUserText(request.body());
         int cut = TokenCounter.cutAfter(full, request.maxTokens(defaultMaxTokens));
         return cut < full.length() ? new Reply(full.substring(0, cut), "length") : new Reply(full, "stop");
+    }
+
+    /** The simplest value the schema accepts; strings carry the label so no one takes it for an answer. */
+    static JsonNode sample(JsonNode schema) {
+        com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        if (schema.has("enum") && schema.get("enum").size() > 0) {
+            return schema.get("enum").get(0);
+        }
+        String type = schema.path("type").isArray() ? schema.path("type").path(0).asText() : schema.path("type").asText("object");
+        return switch (type) {
+            case "object" -> {
+                ObjectNode o = f.objectNode();
+                schema.path("properties").properties().forEach(p -> o.set(p.getKey(), sample(p.getValue())));
+                yield o;
+            }
+            case "array" -> {
+                com.fasterxml.jackson.databind.node.ArrayNode a = f.arrayNode();
+                for (int i = 0; i < Math.max(schema.path("minItems").asInt(0), 1); i++) {
+                    a.add(sample(schema.path("items")));
+                }
+                yield a;
+            }
+            case "integer" -> f.numberNode(schema.path("minimum").asLong(0));
+            case "number" -> f.numberNode(schema.path("minimum").asDouble(0));
+            case "boolean" -> f.booleanNode(false);
+            case "null" -> f.nullNode();
+            default -> f.textNode(LABEL.strip());
+        };
     }
 
     private static String lastUserText(JsonNode body) {

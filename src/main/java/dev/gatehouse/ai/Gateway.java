@@ -104,6 +104,11 @@ public final class Gateway implements AutoCloseable {
         return new ChatRequest(valid, valid.get("model").asText(), planMaxOutputTokens, requestId);
     }
 
+    /** The prompt's size in tokens as the tokenizer counts it: what admission reserves before the call. */
+    public int promptTokens(ChatRequest request) {
+        return TokenCounter.prompt(request.body());
+    }
+
     /** Public model aliases that can be served now, in config order, for {@code GET /v1/models}. */
     public List<String> servableModels() {
         return servableModels;

@@ -8,8 +8,7 @@ import dev.gatehouse.db.Database;
 import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationRunner;
-import dev.gatehouse.web.HttpApi;
-import io.javalin.Javalin;
+import dev.gatehouse.Gatehouse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
@@ -51,10 +50,10 @@ public final class ServeCommand {
             migrateDev(settings.databaseUrl());
         }
         HikariDataSource pool = Database.pool(settings.databaseUrl(), settings.dbPoolSize(), "gatehouse");
-        Javalin app = HttpApi.create(settings, pool).start();
+        Gatehouse app = Gatehouse.start(settings, pool, env);
         EmbeddedDatabase db = embedded;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
+            app.close();
             pool.close();
             if (db != null) {
                 db.close();

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
     private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String SUMMARY = "select * from private.ai_usage_summary(?)";
     private static final String SETTLE = "select private.ai_settle(?, ?, ?, ?, ?, ?, ?)";
 
     private final DataSource db;
@@ -32,15 +33,15 @@ public final class QuotaGate implements AutoCloseable {
     }
 
     /** One admission request: who, what, and its worst-case size. */
-    public record Ask(UUID userId, UUID apiKeyId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {
-        /** A request made with an access token (no API key). */
+    public record Ask(UUID requestId, UUID userId, UUID apiKeyId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {
+        /** A request made with an access token (no API key), with a fresh request id. */
         public Ask(UUID userId, String model, String task, boolean stream, int promptTokens, Integer requestedOutputTokens) {
-            this(userId, null, model, task, stream, promptTokens, requestedOutputTokens);
+            this(UUID.randomUUID(), userId, null, model, task, stream, promptTokens, requestedOutputTokens);
         }
     }
 
     public Admission admit(Ask ask) {
-        UUID requestId = UUID.randomUUID();
+        UUID requestId = ask.requestId();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT)) {
             ps.setObject(1, ask.userId());
             ps.setObject(2, requestId);
@@ -76,6 +77,32 @@ public final class QuotaGate implements AutoCloseable {
             // Fail closed either way; the log says whether the database was unreachable or the call broke.
             log.error("admission failed ({}): {}", e.getSQLState(), e.getMessage());
             throw ApiException.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
+        }
+    }
+
+    /** The caller's plan and usage this period (read-only, no lock). */
+    public UsageSummary summary(UUID userId) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SUMMARY)) {
+            ps.setObject(1, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new UsageSummary(
+                        rs.getString("plan_id"),
+                        instant(rs.getTimestamp("period_start")),
+                        instant(rs.getTimestamp("period_end")),
+                        (Integer) rs.getObject("requests_limit"),
+                        rs.getInt("requests_used"),
+                        (Long) rs.getObject("tokens_limit"),
+                        rs.getLong("tokens_used"),
+                        rs.getInt("requests_per_minute"),
+                        rs.getInt("max_output_tokens"),
+                        java.util.List.of((String[]) rs.getArray("allowed_models").getArray()),
+                        java.util.List.of((String[]) rs.getArray("allowed_tasks").getArray()),
+                        rs.getBoolean("allow_raw_chat"));
+            }
+        } catch (SQLException e) {
+            log.error("usage summary failed ({}): {}", e.getSQLState(), e.getMessage());
+            throw ApiException.unavailable("quota_unavailable", "Usage cannot be read right now. Retry shortly.");
         }
     }
 

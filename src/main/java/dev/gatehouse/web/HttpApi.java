@@ -4,7 +4,6 @@ import dev.gatehouse.config.Settings;
 import dev.gatehouse.ops.Health;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
-import java.util.UUID;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +13,12 @@ import org.slf4j.MDC;
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     public static final String REQUEST_ID = "x-request-id";
-    private static final long MAX_BODY_BYTES = 1_000_000;
+    /** Room for the largest allowed prompt (200k characters, JSON-escaped). */
+    private static final long MAX_BODY_BYTES = 2_000_000;
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, DataSource db) {
+    public static Javalin create(Settings settings, DataSource db, GatewayEndpoints ai) {
         Health health = new Health(db);
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -28,8 +28,7 @@ public final class HttpApi {
             config.startup.showJavalinBanner = false;
 
             config.routes.before(ctx -> {
-                String incoming = ctx.header(REQUEST_ID);
-                String id = incoming != null && incoming.matches("[A-Za-z0-9._-]{1,64}") ? incoming : "req_" + UUID.randomUUID().toString().replace("-", "");
+                String id = RequestIds.header(RequestIds.assign(ctx));
                 ctx.header(REQUEST_ID, id);
                 MDC.put("request_id", id);
                 ctx.header("X-Content-Type-Options", "nosniff");
@@ -41,6 +40,12 @@ public final class HttpApi {
 
             config.routes.get("/health", health::live);
             config.routes.get("/ready", health::ready);
+
+            config.routes.post("/v1/chat/completions", ai::chatCompletions);
+            config.routes.get("/v1/models", ai::models);
+            config.routes.get("/v1/usage", ai::usage);
+            config.routes.get("/v1/tasks", ai::listTasks);
+            config.routes.post("/v1/tasks/{task}", ai::task);
 
             config.routes.exception(ApiException.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->

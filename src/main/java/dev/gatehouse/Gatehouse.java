@@ -1,0 +1,67 @@
+package dev.gatehouse;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.ai.Gateway;
+import dev.gatehouse.ai.GatewayConfig;
+import dev.gatehouse.ai.GatewayConfigLoader;
+import dev.gatehouse.ai.tasks.TaskCatalog;
+import dev.gatehouse.auth.AccessTokenVerifier;
+import dev.gatehouse.auth.ApiKeyStore;
+import dev.gatehouse.auth.Authenticator;
+import dev.gatehouse.config.Settings;
+import dev.gatehouse.quota.QuotaGate;
+import dev.gatehouse.web.GatewayEndpoints;
+import dev.gatehouse.web.HttpApi;
+import io.javalin.Javalin;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: every part built once with plain constructors, in one place. Holds no state
+ * of its own beyond caches; everything shared lives in Postgres, so instances scale out.
+ */
+public final class Gatehouse implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gatehouse.class);
+
+    private final Javalin app;
+    private final Gateway gateway;
+    private final QuotaGate quota;
+    private final ApiKeyStore apiKeys;
+
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys) {
+        this.app = app;
+        this.gateway = gateway;
+        this.quota = quota;
+        this.apiKeys = apiKeys;
+    }
+
+    /** Builds and starts the service on {@code settings}' host and port against {@code db}. */
+    public static Gatehouse start(Settings settings, DataSource db, Map<String, String> env) {
+        GatewayConfig gatewayConfig = GatewayConfigLoader.load(env, settings.mode());
+        log.info(gatewayConfig.describe());
+        gatewayConfig.warnings().forEach(log::warn);
+        TaskCatalog tasks = TaskCatalog.builtIn();
+        AccessTokenVerifier tokens = AccessTokenVerifier.fromSettings(settings);
+        tokens.loadSigningKeys();
+        ApiKeyStore apiKeys = new ApiKeyStore(db);
+        Gateway gateway = new Gateway(gatewayConfig);
+        QuotaGate quota = new QuotaGate(db);
+        GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
+        Javalin app = HttpApi.create(settings, db, endpoints).start();
+        return new Gatehouse(app, gateway, quota, apiKeys);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        gateway.close();
+        quota.close();
+        apiKeys.close();
+    }
+}

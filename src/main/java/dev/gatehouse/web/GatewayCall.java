@@ -1,0 +1,115 @@
+package dev.gatehouse.web;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.ai.ChatRequest;
+import dev.gatehouse.ai.Completion;
+import dev.gatehouse.ai.Gateway;
+import dev.gatehouse.ai.SseWriter;
+import dev.gatehouse.ai.StreamResult;
+import dev.gatehouse.ai.Usage;
+import dev.gatehouse.auth.Caller;
+import dev.gatehouse.quota.Admission;
+import dev.gatehouse.quota.QuotaGate;
+import dev.gatehouse.quota.RateLimitHeaders;
+import dev.gatehouse.quota.Settlement;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * One AI request from admission to settlement, shared by chat completions and tasks: admit (one
+ * SQL round trip), send the rate-limit headers, call the gateway bound to what was granted, answer,
+ * and settle the actual usage in the background. A request that fails everywhere is settled as
+ * {@code failed}, which gives its request back.
+ */
+final class GatewayCall {
+    private final Gateway gateway;
+    private final QuotaGate quota;
+
+    GatewayCall(Gateway gateway, QuotaGate quota) {
+        this.gateway = gateway;
+        this.quota = quota;
+    }
+
+    /**
+     * @param unbound the validated request, not yet bound to the plan's output limit
+     * @param task    the task name, or null for raw chat
+     * @param shape   turns a whole answer into the response body (streams are relayed as they are)
+     */
+    void run(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
+        UUID requestId = RequestIds.of(ctx);
+        int requested = unbound.maxTokens(-1);
+        Admission admission = quota.admit(new QuotaGate.Ask(requestId, caller.userId(), caller.apiKeyId(), unbound.alias(), task,
+                unbound.streaming(), gateway.promptTokens(unbound), requested > 0 ? requested : null));
+        Map<String, String> headers = RateLimitHeaders.of(admission.limits(), Instant.now());
+        headers.forEach(ctx::header);
+        switch (admission) {
+            case Admission.Rejected r -> throw rejection(r, headers);
+            case Admission.Admitted a -> {
+                ChatRequest bound = new ChatRequest(unbound.body(), unbound.alias(), Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
+                try {
+                    if (bound.streaming()) {
+                        StreamResult result = gateway.stream(bound, new SseWriter(() -> {
+                            ctx.status(200).contentType("text/event-stream; charset=utf-8");
+                            ctx.header("Cache-Control", "no-cache");
+                            ctx.header("X-Accel-Buffering", "no");
+                            // The servlet stream, not ctx.outputStream(): that one is compressed and buffered whole.
+                            return ctx.res().getOutputStream();
+                        }));
+                        settle(requestId, result.usage());
+                    } else {
+                        Completion completion = gateway.complete(bound);
+                        settle(requestId, completion.usage());
+                        ctx.json(shape.apply(completion));
+                    }
+                } catch (RuntimeException e) {
+                    quota.settleLater(new Settlement(requestId, "failed", 0, 0, null, 0, "none"));
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void settle(UUID requestId, Usage u) {
+        quota.settleLater(new Settlement(requestId, u.outcome().name().toLowerCase(Locale.ROOT), u.promptTokens(), u.completionTokens(),
+                u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), u.source().name().toLowerCase(Locale.ROOT)));
+    }
+
+    static ApiException rejection(Admission.Rejected r, Map<String, String> rateHeaders) {
+        Map<String, String> headers = new HashMap<>();
+        String retry = Integer.toString(Math.max(r.retryAfterSeconds(), 1));
+        var l = r.limits();
+        return switch (r.reason()) {
+            case RATE_LIMIT_EXCEEDED -> {
+                headers.put("Retry-After", retry);
+                yield new ApiException(429, "requests", r.reason().code(), null,
+                        "Rate limit reached: your plan allows " + l.rpmLimit() + " requests per minute. Retry after " + retry + " s.", headers);
+            }
+            case INSUFFICIENT_QUOTA -> {
+                headers.put("Retry-After", retry);
+                yield new ApiException(429, "insufficient_quota", r.reason().code(), null,
+                        "You exceeded your plan's quota for this period (" + describeQuota(l) + "). It resets at " + l.periodEnd()
+                                + "; upgrade your plan for more.", headers);
+            }
+            case TOO_MANY_STREAMS -> {
+                headers.put("Retry-After", retry);
+                yield new ApiException(429, "requests", r.reason().code(), null,
+                        "Too many streams open at once for your plan; finish or cancel one first.", headers);
+            }
+            case MODEL_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this model.");
+            case RAW_CHAT_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(),
+                    "Your plan (" + l.planId() + ") allows AI tasks (POST /v1/tasks/{task}) but not free-form chat.");
+            case TASK_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this task.");
+        };
+    }
+
+    private static String describeQuota(dev.gatehouse.quota.Limits l) {
+        String requests = l.requestsLimit() == null ? "unlimited requests" : l.requestsUsed() + " of " + l.requestsLimit() + " requests used";
+        String tokens = l.tokensLimit() == null ? "" : ", " + l.tokensUsed() + " of " + l.tokensLimit() + " tokens used";
+        return requests + tokens;
+    }
+}
