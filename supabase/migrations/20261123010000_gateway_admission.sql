@@ -67,14 +67,18 @@ immutable
 set search_path = ''
 as $$ select interval '15 minutes' $$;
 
--- The plan and billing period that apply to a user at a moment.
+-- The plan and billing period that apply to a user at a moment. plpgsql, not sql: a sql function
+-- with a pinned search_path is not inlined and is planned again on every call (0.5 ms here), while
+-- plpgsql keeps its plans for the session. It runs on every admission.
 create function private.ai_plan_period(p_user_id uuid, p_now timestamptz)
 returns table (plan_id text, period_start timestamptz, period_end timestamptz)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  with paid as (
+#variable_conflict use_column
+begin
+  return query
     select s.plan_id, s.current_period_start, s.current_period_end
     from public.subscriptions s
     where s.user_id = p_user_id
@@ -84,14 +88,14 @@ as $$
       and p_now >= s.current_period_start
       and p_now < s.current_period_end
     order by s.current_period_end desc
-    limit 1
-  )
-  select paid.plan_id, paid.current_period_start, paid.current_period_end from paid
-  union all
-  select 'free',
-         date_trunc('month', p_now at time zone 'UTC') at time zone 'UTC',
-         (date_trunc('month', p_now at time zone 'UTC') + interval '1 month') at time zone 'UTC'
-  where not exists (select 1 from paid)
+    limit 1;
+  if not found then
+    plan_id := 'free';
+    period_start := date_trunc('month', p_now at time zone 'UTC') at time zone 'UTC';
+    period_end := (date_trunc('month', p_now at time zone 'UTC') + interval '1 month') at time zone 'UTC';
+    return next;
+  end if;
+end;
 $$;
 
 -- Admits or rejects one AI request in one round trip. Called by the service only (service_role or
