@@ -139,14 +139,14 @@ class QuotaGateTest {
     void concurrentStreamsAreCappedAndASettledStreamFreesItsSlot() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "streams");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 1000, 100, 2));
-        QuotaGate.Ask stream = new QuotaGate.Ask(u.id(), "dev-echo", null, true, 1, 10);
+        java.util.function.Supplier<QuotaGate.Ask> stream = () -> new QuotaGate.Ask(u.id(), "dev-echo", null, true, 1, 10);
 
-        Admitted one = (Admitted) gate.admit(stream);
-        gate.admit(stream);
-        assertThat(gate.admit(stream)).isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.reason()).isEqualTo(Reason.TOO_MANY_STREAMS));
+        Admitted one = (Admitted) gate.admit(stream.get());
+        gate.admit(stream.get());
+        assertThat(gate.admit(stream.get())).isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.reason()).isEqualTo(Reason.TOO_MANY_STREAMS));
 
         gate.settle(new Settlement(one.requestId(), "cut_by_caller", 1, 3, "dev-echo", 9, "tokenizer"));
-        assertThat(gate.admit(stream)).isInstanceOf(Admitted.class);
+        assertThat(gate.admit(stream.get())).isInstanceOf(Admitted.class);
     }
 
     @Test
