@@ -356,6 +356,36 @@ class GatewayApiTest {
         assertThatThrownBy(() -> anonymous.chat().completions().create(params)).isInstanceOf(UnauthorizedException.class);
     }
 
+    @Test
+    void aStreamTheCallerCutsIsChargedForWhatWasGeneratedOnly() throws Exception {
+        StringBuilder sse = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            sse.append("data: {\"id\":\"chatcmpl-s\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",")
+               .append("\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word").append(i).append("\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+        }
+        sse.append("data: [DONE]\n\n");
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream").withBody(sse.toString()).withChunkedDribbleDelay(40, 4000)));
+        AuthUser u = userOnPlan(100, 100);
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.baseUrl() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + service.tokenFor(u))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"talk\"}]}"))
+                .build();
+
+        HttpResponse<java.io.InputStream> r = java.net.http.HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String first;
+            do {
+                first = lines.readLine();
+            } while (first != null && !first.contains("word"));
+            assertThat(first).contains("word");
+        }
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(usageRow("outcome", u)).isEqualTo("cut_by_caller"));
+        assertThat((Integer) usageRow("completion_tokens", u)).isPositive().isLessThan(40);
+        assertThat(usageRow("usage_source", u)).isEqualTo("tokenizer");
+    }
+
     /**
      * Two service instances on one database, a burst at the quota edge split across them: exactly the
      * quota is served, the rest refused with insufficient_quota.
