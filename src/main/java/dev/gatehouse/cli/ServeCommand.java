@@ -37,30 +37,55 @@ public final class ServeCommand {
             return 0;
         }
         args.allow(Set.of());
+        Running running = start(env);
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "gatehouse-shutdown"));
+        printBanner(running.settings(), running.port());
+        return waitForever();
+    }
+
+    /** The service and what it started; closing stops all of it, the embedded database last. */
+    public record Running(Settings settings, Gatehouse service, HikariDataSource pool, EmbeddedDatabase embedded) implements AutoCloseable {
+        public int port() {
+            return service.port();
+        }
+
+        @Override
+        public void close() {
+            service.close();
+            pool.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    /** Starts everything {@code serve} runs and returns once the service answers. */
+    public static Running start(Map<String, String> env) {
         Settings settings = Settings.load(env);
         if (settings.mode() == Mode.DEV && settings.jwtSecret() == null) {
             settings = settings.withJwtSecret(DevEnvironment.jwtSecret(settings.dataDir()));
         }
         EmbeddedDatabase embedded = null;
-        if (settings.embeddedDatabase()) {
-            embedded = DevEnvironment.startDatabase(settings.dataDir());
-            settings = settings.withDatabase(embedded.url(EmbeddedDatabase.DATABASE));
-        }
-        if (settings.mode() == Mode.DEV) {
-            migrateDev(settings.databaseUrl());
-        }
-        HikariDataSource pool = Database.pool(settings.databaseUrl(), settings.dbPoolSize(), "gatehouse");
-        Gatehouse app = Gatehouse.start(settings, pool, env);
-        EmbeddedDatabase db = embedded;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            pool.close();
-            if (db != null) {
-                db.close();
+        HikariDataSource pool = null;
+        try {
+            if (settings.embeddedDatabase()) {
+                embedded = DevEnvironment.startDatabase(settings.dataDir());
+                settings = settings.withDatabase(embedded.url(EmbeddedDatabase.DATABASE));
             }
-        }, "gatehouse-shutdown"));
-        printBanner(settings, app.port());
-        return waitForever();
+            if (settings.mode() == Mode.DEV) {
+                migrateDev(settings.databaseUrl());
+            }
+            pool = Database.pool(settings.databaseUrl(), settings.dbPoolSize(), "gatehouse");
+            return new Running(settings, Gatehouse.start(settings, pool, env), pool, embedded);
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
     }
 
     private static void migrateDev(DatabaseUrl url) {
