@@ -10,6 +10,7 @@ import dev.gatehouse.auth.ApiKeyStore;
 import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.quota.QuotaGate;
+import dev.gatehouse.ops.Health;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
@@ -49,7 +50,7 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, db, endpoints).start();
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
     }
 

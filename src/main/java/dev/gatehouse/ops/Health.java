@@ -5,14 +5,21 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
-/** Liveness ({@code /health}: the process serves) and readiness ({@code /ready}: its dependencies answer). */
+/**
+ * Liveness ({@code /health}: the process serves) and readiness ({@code /ready}: the database answers
+ * and at least one AI deployment's circuit breaker lets calls through).
+ */
 public final class Health {
     private final DataSource db;
+    private final Supplier<Map<String, String>> breakers;
 
-    public Health(DataSource db) {
+    /** @param breakers each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...) */
+    public Health(DataSource db, Supplier<Map<String, String>> breakers) {
         this.db = db;
+        this.breakers = breakers;
     }
 
     public void live(Context ctx) {
@@ -29,6 +36,11 @@ public final class Health {
         } catch (Exception e) {
             ok = false;
             checks.put("database", "unreachable");
+        }
+        Map<String, String> providers = breakers.get();
+        checks.put("providers", providers);
+        if (!providers.isEmpty() && providers.values().stream().allMatch("OPEN"::equals)) {
+            ok = false;
         }
         ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "not_ready", "checks", checks));
     }

@@ -4,7 +4,6 @@ import dev.gatehouse.config.Settings;
 import dev.gatehouse.ops.Health;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -18,8 +17,7 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, DataSource db, GatewayEndpoints ai) {
-        Health health = new Health(db);
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
