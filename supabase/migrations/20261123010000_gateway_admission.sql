@@ -16,6 +16,12 @@
 --     continuously), updated under the same lock.
 --   * Concurrent streams are the user's live stream reservations.
 -- The period is the subscription's billing period on a paid plan, else the calendar month in UTC.
+--
+-- Admission and settlement commit with synchronous_commit off (set transaction-locally inside the
+-- functions): the caller does not wait for the WAL flush, which is most of an admission's cost.
+-- Atomicity, row locks and visibility to other instances are unchanged, so limits stay exact;
+-- only a crash of Postgres itself can lose the last fraction of a second of counter updates
+-- (at most a few requests uncounted). This is the trade-off Postgres documents for such data.
 
 create table private.ai_quota_periods (
   user_id uuid not null references auth.users (id) on delete cascade,
@@ -150,6 +156,7 @@ begin
   if p_user_id is null or p_request_id is null or p_model is null then
     raise exception 'ai_admit: user, request id and model are required' using errcode = '22004';
   end if;
+  perform set_config('synchronous_commit', 'off', true);
 
   select * into v_period from private.ai_plan_period(p_user_id, p_now);
   select * into v_plan from public.plans p where p.id = v_period.plan_id;
@@ -299,6 +306,7 @@ begin
   if p_outcome not in ('completed', 'cut_by_caller', 'failed_after_first_byte', 'failed') then
     raise exception 'ai_settle: unknown outcome %', p_outcome using errcode = '22023';
   end if;
+  perform set_config('synchronous_commit', 'off', true);
   delete from private.ai_reservations r where r.request_id = p_request_id returning * into v_res;
   if not found then
     return false;
