@@ -271,6 +271,25 @@ class GatewayApiTest {
     }
 
     @Test
+    void badBodiesGetClearErrorsBeforeAnythingIsSpent() throws Exception {
+        AuthUser u = userOnPlan(1, 100);
+        String token = service.tokenFor(u);
+
+        HttpResponse<String> notJson = service.post("/v1/chat/completions", token, "{not json");
+        HttpResponse<String> badRole = service.post("/v1/chat/completions", token, "{\"model\":\"dev-echo\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}");
+        HttpResponse<String> tooBig = service.post("/v1/chat/completions", token, chat("dev-echo", "x".repeat(3_000_000)));
+
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson).at("/error/message").asText()).contains("not valid JSON");
+        assertThat(badRole.statusCode()).isEqualTo(400);
+        assertThat(json(badRole).at("/error/param").asText()).startsWith("messages");
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(json(tooBig).at("/error/message").asText()).isNotBlank();
+        // None of them used the one-request quota.
+        assertThat(service.post("/v1/chat/completions", token, chat("dev-echo", "fine")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void modelsListsWhatThePlanAllowsAndADeploymentCanServe() throws Exception {
         HttpResponse<String> r = service.get("/v1/models", service.tokenFor("student2@example.com"));
 
