@@ -5,7 +5,6 @@ import dev.gatehouse.ai.ChatRequest;
 import dev.gatehouse.ai.Completion;
 import dev.gatehouse.ai.Gateway;
 import dev.gatehouse.ai.SseWriter;
-import dev.gatehouse.ai.StreamResult;
 import dev.gatehouse.ai.Usage;
 import dev.gatehouse.auth.Caller;
 import dev.gatehouse.quota.Admission;
@@ -48,27 +47,33 @@ final class GatewayCall {
         Map<String, String> headers = RateLimitHeaders.of(admission.limits(), Instant.now());
         headers.forEach(ctx::header);
         switch (admission) {
-            case Admission.Rejected r -> throw rejection(r, headers);
+            case Admission.Rejected r -> throw rejection(r);
             case Admission.Admitted a -> {
                 ChatRequest bound = new ChatRequest(unbound.body(), unbound.alias(), Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
+                Usage usage = null;
                 try {
                     if (bound.streaming()) {
-                        StreamResult result = gateway.stream(bound, new SseWriter(() -> {
+                        usage = gateway.stream(bound, new SseWriter(() -> {
                             ctx.status(200).contentType("text/event-stream; charset=utf-8");
                             ctx.header("Cache-Control", "no-cache");
                             ctx.header("X-Accel-Buffering", "no");
                             // The servlet stream, not ctx.outputStream(): that one is compressed and buffered whole.
                             return ctx.res().getOutputStream();
-                        }));
-                        settle(requestId, result.usage());
+                        })).usage();
                     } else {
                         Completion completion = gateway.complete(bound);
-                        settle(requestId, completion.usage());
+                        usage = completion.usage();
+                        // Shaping may still refuse the answer (a task's output not matching its schema):
+                        // the model's work was done, so it is charged all the same.
                         ctx.json(shape.apply(completion));
                     }
-                } catch (RuntimeException e) {
-                    quota.settleLater(new Settlement(requestId, "failed", 0, 0, null, 0, "none"));
-                    throw e;
+                } finally {
+                    // Exactly one settlement per admission: what the gateway reported, else nothing used.
+                    if (usage != null) {
+                        settle(requestId, usage);
+                    } else {
+                        quota.settleLater(new Settlement(requestId, "failed", 0, 0, null, 0, "none"));
+                    }
                 }
             }
         }
@@ -79,7 +84,7 @@ final class GatewayCall {
                 u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), u.source().name().toLowerCase(Locale.ROOT)));
     }
 
-    static ApiException rejection(Admission.Rejected r, Map<String, String> rateHeaders) {
+    static ApiException rejection(Admission.Rejected r) {
         Map<String, String> headers = new HashMap<>();
         String retry = Integer.toString(Math.max(r.retryAfterSeconds(), 1));
         var l = r.limits();

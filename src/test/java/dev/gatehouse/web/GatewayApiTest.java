@@ -333,6 +333,25 @@ class GatewayApiTest {
     }
 
     @Test
+    void aTaskAnswerThatBreaksItsSchemaIs502ButTheModelsWorkIsChargedOnce() throws Exception {
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(OPENAI_OK.replace("Hello from OpenAI", "Sure! Here is my feedback: great job"))));
+        AuthUser u = userOnPlan(100, 100);
+
+        HttpResponse<String> r = service.post("/v1/tasks/homework-feedback", service.tokenFor(u),
+                "{\"variables\":{\"assignment_instructions\":\"Explain RLS\",\"student_submission\":\"RLS filters rows.\"}}");
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(json(r).at("/error/code").asText()).isEqualTo("invalid_task_output");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("outcome", u)).isEqualTo("completed"));
+        assertThat(usageRow("total_tokens", u)).isEqualTo(13);
+        try (Connection c = db.connect()) {
+            assertThat(Postgrest.scalar(c, "select count(*) from public.ai_usage where user_id = ?", u.id())).isEqualTo(1L);
+            assertThat(Postgrest.scalar(c, "select requests_used from private.ai_quota_periods where user_id = ?", u.id())).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aPlanWithoutRawChatOrATaskRefusesThemWith403() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "tasksonly");
         String plan = Users.plan(db.dataSource(), 10, null, 100, 100, 1);
