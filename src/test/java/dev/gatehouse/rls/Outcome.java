@@ -1,9 +1,11 @@
 package dev.gatehouse.rls;
 
+import dev.gatehouse.support.Persona;
+import dev.gatehouse.support.Postgrest;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Locale;
 
 /**
@@ -21,11 +23,19 @@ enum Outcome {
         return valueOf(text.toUpperCase(Locale.ROOT));
     }
 
+    /** Runs one statement as {@code who} in its own rolled-back Data API transaction. */
+    static Outcome attempt(Postgrest api, Persona who, String sql, Object... params) throws SQLException {
+        return api.as(who, c -> observe(c, sql, params));
+    }
+
     /** Runs one statement on {@code c} (whose transaction the caller owns) and classifies it. */
-    static Outcome observe(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
+    static Outcome observe(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
             int affected;
-            if (s.execute(sql)) {
+            if (s.execute()) {
                 affected = 0;
                 try (ResultSet rs = s.getResultSet()) {
                     while (rs.next()) {
