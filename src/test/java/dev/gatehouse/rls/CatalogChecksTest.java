@@ -210,6 +210,18 @@ class CatalogChecksTest {
     }
 
     @Test
+    void noSequenceIsUsableByTheApiRoles() throws Exception {
+        try (Connection c = db.connect()) {
+            for (String role : List.of("anon", "authenticated")) {
+                assertThat(names(c, """
+                        select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                        where n.nspname in ('public', 'private')
+                          and case when c.relkind = 'S' then has_sequence_privilege(?, c.oid, 'USAGE,SELECT,UPDATE') else false end""", role)).as(role).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void noExtensionLivesInTheExposedSchema() throws Exception {
         try (Connection c = db.connect()) {
             assertThat(names(c, "select e.extname from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace"

@@ -126,6 +126,30 @@ class StorageMatrixTest {
     }
 
     @Test
+    void anObjectCannotBeMovedWhereItsOwnerCouldNotUpload() throws Exception {
+        String avatar = Seed.STUDENT + "/avatar.png";
+        for (String target : List.of(
+                "bucket_id = 'certificates', name = '" + Seed.STUDENT + "/forged-certificate.pdf'",
+                "name = '" + Seed.STUDENT2 + "/avatar.png'",
+                "bucket_id = 'course-materials', name = '" + Seed.FREE_COURSE + "/planted.pdf'")) {
+            Outcome moved = api.as(Seed.student(), c -> Outcome.observe(c,
+                    "update storage.objects set " + target + " where bucket_id = 'avatars' and name = ?", avatar));
+
+            assertThat(moved).as(target).isEqualTo(Outcome.DENY);
+        }
+    }
+
+    @Test
+    void usersCannotCreateOrChangeBuckets() throws Exception {
+        for (Persona who : List.of(Persona.anon(), Seed.student(), Seed.admin())) {
+            assertThat(Outcome.attempt(api, who, "insert into storage.buckets (id, name, public) values ('mine', 'mine', true)"))
+                    .as(who.label()).isEqualTo(Outcome.DENY);
+            assertThat(Outcome.attempt(api, who, "update storage.buckets set public = true, file_size_limit = null where id = 'homework'"))
+                    .as(who.label()).isEqualTo(Outcome.NONE);
+        }
+    }
+
+    @Test
     void aDirectDeleteWithoutTheStorageApiFlagIsRefusedEvenForTheOwner() throws Exception {
         Outcome outcome = api.as(Seed.student(), c -> Outcome.observe(c,
                 "delete from storage.objects where bucket_id = 'avatars' and name = '" + Seed.STUDENT + "/avatar.png'"));
