@@ -46,10 +46,19 @@ class PolicyMatrixTest {
         Fixtures given = new Fixtures(db.dataSource());
         cast = Cast.create(given);
 
+        Persona classmate = given.user("classmate", "student");
+        UUID classmateEnrollment = given.enrollment(classmate.userId(), Seed.FREE_COURSE, "active");
+        given.exec("insert into public.lesson_progress (student_id, lesson_id, course_id) values (?, ?, ?)",
+                classmate.userId(), Seed.FREE_PREVIEW_LESSON, Seed.FREE_COURSE);
         UUID reviewable = given.course().priceCents(2500).create();
         given.enrollment(Seed.STUDENT, reviewable, "active"); // bought through the service
         ids = new Placeholders()
                 .with("student", Seed.STUDENT)
+                .with("classmate", classmate.userId())
+                .with("classmate_enrollment", classmateEnrollment)
+                .with("classmate_submission", given.submission(Seed.FREE_HOMEWORK, classmate.userId()))
+                .with("classmate_message", given.message(Seed.FREE_COURSE, classmate.userId()))
+                .with("classmate_review", given.review(Seed.FREE_COURSE, classmate.userId(), 3))
                 .with("free_course", Seed.FREE_COURSE)
                 .with("paid_course", Seed.PAID_COURSE)
                 .with("draft_course", Seed.DRAFT_COURSE)
