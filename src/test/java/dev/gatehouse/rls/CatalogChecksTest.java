@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -250,7 +251,7 @@ class CatalogChecksTest {
      */
     static Map<String, Boolean> policyFilterColumns(Connection c) throws SQLException {
         Pattern filter = Pattern.compile("\\((\\w+) (?:=|IN) \\( SELECT (?:auth\\.uid|private\\.my_)");
-        Map<String, Boolean> out = new java.util.TreeMap<>();
+        Map<String, Boolean> out = new TreeMap<>();
         for (Map<String, Object> p : Postgrest.rows(c, """
                 select tablename, coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr
                 from pg_catalog.pg_policies where schemaname = 'public'""")) {
@@ -268,7 +269,7 @@ class CatalogChecksTest {
 
     /** Policies (as "schema.table: name") with a row-independent call not wrapped in {@code (select ...)}. */
     static Map<String, List<String>> unwrappedCalls(Connection c) throws SQLException {
-        Map<String, List<String>> out = new java.util.TreeMap<>();
+        Map<String, List<String>> out = new TreeMap<>();
         for (Map<String, Object> p : Postgrest.rows(c, "select schemaname || '.' || tablename || ': ' || policyname as policy,"
                 + " coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr from pg_catalog.pg_policies where schemaname in " + POLICY_SCHEMAS)) {
             String expr = (String) p.get("expr");

@@ -8,6 +8,7 @@ import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -215,7 +216,7 @@ class CourseInvariantsTest {
                 // preview lessons of published courses: part of a published course's public page (see policy-matrix.txt)
                 "lessons", "select l.id from public.lessons l join public.courses c on c.id = l.course_id where c.is_published and l.is_preview");
 
-        for (String table : publicTables()) {
+        for (String table : PolicyMatrixTest.publicTables(db)) {
             if (readable.containsKey(table)) {
                 Set<Object> expected;
                 try (Connection c = db.connect()) {
@@ -293,15 +294,8 @@ class CourseInvariantsTest {
         return (Long) scalar(sql, params);
     }
 
-    private static Set<String> publicTables() throws SQLException {
-        try (Connection c = db.connect()) {
-            return Postgrest.rows(c, "select tablename from pg_catalog.pg_tables where schemaname = 'public'").stream()
-                    .map(r -> (String) r.get("tablename")).collect(Collectors.toSet());
-        }
-    }
-
     private static Map<String, Object> row(Object... keysAndValues) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             m.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,7 +45,7 @@ class CourseSearchTest {
         db.close();
     }
 
-    record Hit(UUID id, String title, Float rank, java.sql.Timestamp publishedAt) {}
+    record Hit(UUID id, String title, Float rank, Timestamp publishedAt) {}
 
     @Test
     void unpublishedCoursesAreNeverReturnedToAnyone() throws Exception {

@@ -1,5 +1,7 @@
 package dev.gatehouse.rls;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,6 +11,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * An expected-outcome table kept as data: whitespace-separated columns, {@code #} comments, a header
@@ -21,6 +26,28 @@ record MatrixFile(String resource, List<String> keyColumns, List<String> persona
         String name() {
             return String.join(" ", key);
         }
+    }
+
+    /** Runs one cell: the statement of {@code row} as {@code persona}, returning what happened. */
+    interface Cell {
+        Outcome run(Row row, String persona) throws Exception;
+    }
+
+    /**
+     * One dynamic test per cell, grouped by the first key column, each asserting the expected outcome and
+     * naming the file line, so a failure reads like the row it broke.
+     */
+    Stream<DynamicContainer> dynamicTests(Cell cell) {
+        Map<String, List<Row>> groups = new LinkedHashMap<>();
+        rows.forEach(r -> groups.computeIfAbsent(r.key().getFirst(), k -> new ArrayList<>()).add(r));
+        return groups.entrySet().stream().map(group -> DynamicContainer.dynamicContainer(group.getKey(),
+                group.getValue().stream().flatMap(row -> personas.stream().map(persona -> {
+                    Outcome expected = row.expected().get(persona);
+                    return DynamicTest.dynamicTest(row.name() + " as " + persona + " -> " + expected, () ->
+                            assertThat(cell.run(row, persona))
+                                    .as("%s as %s (%s line %d)", row.name(), persona, resource, row.line())
+                                    .isEqualTo(expected));
+                }))));
     }
 
     static MatrixFile read(String resource, List<String> keyColumns) {

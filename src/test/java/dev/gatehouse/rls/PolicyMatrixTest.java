@@ -1,14 +1,12 @@
 package dev.gatehouse.rls;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.gatehouse.support.Persona;
 import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
 import java.sql.Connection;
-import java.util.LinkedHashMap;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,23 +89,12 @@ class PolicyMatrixTest {
 
     @TestFactory
     Stream<DynamicContainer> everyCellOfThePolicyMatrix() {
-        Map<String, List<MatrixFile.Row>> byTable = MATRIX.rows().stream()
-                .collect(Collectors.groupingBy(r -> r.key().getFirst(), LinkedHashMap::new, Collectors.toList()));
-        return byTable.entrySet().stream().map(table -> dynamicContainer(table.getKey(),
-                table.getValue().stream().flatMap(row -> MATRIX.personas().stream().map(persona -> {
-                    Outcome expected = row.expected().get(persona);
-                    return dynamicTest(row.name() + " as " + persona + " -> " + expected, () -> {
-                        String sql = STATEMENTS.get(row.key());
-                        assertThat(sql).as("statement for %s", row.name()).isNotNull();
-                        Persona who = cast.get(persona);
-
-                        Outcome actual = api.as(who, c -> Outcome.observe(c, ids.sql(sql, who.userId())));
-
-                        assertThat(actual)
-                                .as("%s as %s (%s line %d)", row.name(), persona, MATRIX.resource(), row.line())
-                                .isEqualTo(expected);
-                    });
-                }))));
+        return MATRIX.dynamicTests((row, persona) -> {
+            String sql = STATEMENTS.get(row.key());
+            assertThat(sql).as("statement for %s", row.name()).isNotNull();
+            Persona who = cast.get(persona);
+            return api.as(who, c -> Outcome.observe(c, ids.sql(sql, who.userId())));
+        });
     }
 
     @Test
@@ -141,6 +128,11 @@ class PolicyMatrixTest {
     }
 
     private static Set<String> publicTables() throws Exception {
+        return publicTables(db);
+    }
+
+    /** The tables of schema public, as PostgREST would expose them. */
+    static Set<String> publicTables(TestDatabase db) throws SQLException {
         try (Connection c = db.connect()) {
             return Postgrest.rows(c, "select tablename from pg_catalog.pg_tables where schemaname = 'public'").stream()
                     .map(r -> (String) r.get("tablename")).collect(Collectors.toCollection(TreeSet::new));

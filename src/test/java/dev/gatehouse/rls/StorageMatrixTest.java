@@ -1,23 +1,20 @@
 package dev.gatehouse.rls;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.gatehouse.support.Persona;
 import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,23 +57,11 @@ class StorageMatrixTest {
 
     @TestFactory
     Stream<DynamicContainer> everyCellOfTheStorageMatrix() {
-        Map<String, List<MatrixFile.Row>> byBucket = MATRIX.rows().stream()
-                .collect(Collectors.groupingBy(r -> r.key().getFirst(), LinkedHashMap::new, Collectors.toList()));
-        return byBucket.entrySet().stream().map(bucket -> dynamicContainer(bucket.getKey(),
-                bucket.getValue().stream().flatMap(row -> MATRIX.personas().stream().map(persona -> {
-                    Outcome expected = row.expected().get(persona);
-                    return dynamicTest(row.name() + " as " + persona + " -> " + expected, () -> {
-                        Persona who = cast.get(persona);
-                        String name = ids.text(row.key().get(1), who.userId());
-
-                        Outcome actual = api.as(who, c -> storageApi(c, who, row.key().getFirst(), name, row.key().get(2)));
-
-                        assertThat(actual)
-                                .as("%s/%s %s as %s (%s line %d)", row.key().getFirst(), name, row.key().get(2), persona,
-                                        MATRIX.resource(), row.line())
-                                .isEqualTo(expected);
-                    });
-                }))));
+        return MATRIX.dynamicTests((row, persona) -> {
+            Persona who = cast.get(persona);
+            String name = ids.text(row.key().get(1), who.userId());
+            return api.as(who, c -> storageApi(c, who, row.key().getFirst(), name, row.key().get(2)));
+        });
     }
 
     @Test
@@ -199,7 +184,7 @@ class StorageMatrixTest {
         Map<String, Bucket> out = new TreeMap<>();
         try (Connection c = db.connect()) {
             for (Map<String, Object> r : Postgrest.rows(c, "select id, public, file_size_limit, allowed_mime_types from storage.buckets")) {
-                String[] types = r.get("allowed_mime_types") == null ? null : (String[]) ((java.sql.Array) r.get("allowed_mime_types")).getArray();
+                String[] types = r.get("allowed_mime_types") == null ? null : (String[]) ((Array) r.get("allowed_mime_types")).getArray();
                 out.put((String) r.get("id"), new Bucket((Boolean) r.get("public"), (Long) r.get("file_size_limit"),
                         types == null ? null : Arrays.asList(types)));
             }
