@@ -262,6 +262,20 @@ class CourseInvariantsTest {
     }
 
     @Test
+    void instructorCannotReviewTheirOwnCourseEvenAfterEnrollingInIt() throws Exception {
+        Persona teacher = given.user("self-reviewer", "instructor");
+        UUID course = given.course().taughtBy(teacher.userId()).create();
+        api.asAndCommit(teacher, c -> Outcome.observe(c, "insert into public.enrollments (student_id, course_id) values (?, ?)",
+                teacher.userId(), course)); // free courses are open to every signed-in user, their instructor included
+
+        Outcome review = Outcome.attempt(api, teacher, "insert into public.reviews (course_id, student_id, rating) values (?, ?, 5)",
+                course, teacher.userId());
+
+        assertThat(review).isEqualTo(Outcome.DENY);
+        assertThat(scalar("select rating_count from public.courses where id = ?", course)).isEqualTo(0);
+    }
+
+    @Test
     void aReviewKeepsTheCourseRatingExact() throws Exception {
         UUID course = given.course().create();
         Persona first = enrolledStudent("rater-one", course);
