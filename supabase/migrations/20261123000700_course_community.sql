@@ -5,9 +5,10 @@
 --   instructor and admins delete. Realtime delivers inserts through the supabase_realtime
 --   publication (realtime migration), filtered by the same SELECT policy.
 -- * reviews: only enrolled students (active/completed) review, one per (course, student),
---   rating 1..5; anyone (anon included) reads the reviews of published courses. A trigger
---   keeps courses.rating_avg / rating_count exact, locking the course row so concurrent
---   reviews cannot lose an update.
+--   rating 1..5, never the course's own instructor (who may enroll in their free course);
+--   anyone (anon included) reads the reviews of published courses. A trigger keeps
+--   courses.rating_avg / rating_count exact, locking the course row so concurrent reviews
+--   cannot lose an update.
 -- * notifications: a user reads and marks read only their own; rows are created by triggers
 --   here (homework graded, course completed) and by the service. Nobody deletes them through
 --   the API.
@@ -214,6 +215,8 @@ create policy "enrolled students review a course once"
   with check (
     student_id = (select auth.uid())
     and course_id in (select private.my_enrolled_course_ids())
+    -- anyone may enroll in a free course, its instructor too: enrolling must not let them rate it
+    and course_id not in (select private.my_taught_course_ids())
   );
 create policy "students edit their own reviews"
   on public.reviews for update to authenticated
