@@ -85,7 +85,7 @@ create table public.lessons (
   -- lets homework reference (lesson, course) and so guarantee the lesson is in that course
   constraint lessons_id_course_id_key unique (id, course_id)
 );
-comment on column public.lessons.is_preview is 'Preview lessons of published courses are readable by anyone, including anon.';
+comment on column public.lessons.is_preview is 'Preview lessons of published courses are readable by every signed-in user, enrolled or not (anon reads no lessons).';
 
 create index lessons_preview_idx on public.lessons (course_id) where is_preview;
 
@@ -363,7 +363,8 @@ grant update (slug, title, description, category, level, price_cents, currency, 
   on table public.courses to authenticated;
 grant delete on table public.courses to authenticated;
 
-grant select on table public.lessons to anon, authenticated;
+-- anon reads no lessons (DESIGN invariant 5: only published courses, reviews and plans).
+grant select on table public.lessons to authenticated;
 grant insert (course_id, position, title, body, video_url, is_preview) on table public.lessons to authenticated;
 grant update (position, title, body, video_url, is_preview) on table public.lessons to authenticated;
 grant delete on table public.lessons to authenticated;
@@ -404,10 +405,6 @@ create policy "instructors delete their own unpublished courses and admins delet
   using ((instructor_id = (select auth.uid()) and not is_published) or (select private.is_admin()));
 
 -- lessons
-create policy "anyone reads preview lessons of published courses"
-  on public.lessons for select to anon
-  using (is_preview and exists (select 1 from public.courses c where c.id = course_id and c.is_published));
-
 create policy "participants read lessons and anyone signed in reads published previews"
   on public.lessons for select to authenticated
   using (

@@ -327,12 +327,12 @@ create policy "enrolled students submit their own homework"
 create policy "students edit their ungraded submissions and instructors grade those of their courses"
   on public.submissions for update to authenticated
   using (
-    (student_id = (select auth.uid()) and graded_at is null)
+    (student_id = (select auth.uid()) and graded_at is null and course_id in (select private.my_enrolled_course_ids()))
     or course_id in (select private.my_taught_course_ids())
     or (select private.is_admin())
   )
   with check (
-    (student_id = (select auth.uid()) and graded_at is null)
+    (student_id = (select auth.uid()) and graded_at is null and course_id in (select private.my_enrolled_course_ids()))
     or course_id in (select private.my_taught_course_ids())
     or (select private.is_admin())
   );

@@ -108,6 +108,21 @@ class CourseInvariantsTest {
     }
 
     @Test
+    void aRefundedStudentCanNoLongerEditTheirSubmission() throws Exception {
+        Persona student = enrolledStudent("refunded", Seed.FREE_COURSE);
+        UUID submission = given.submission(Seed.FREE_HOMEWORK, student.userId());
+        String edit = "update public.submissions set content = 'Edited after the refund' where id = ?";
+        assertThat(Outcome.attempt(api, student, edit, submission)).as("while enrolled").isEqualTo(Outcome.ALLOW);
+
+        try (var c = db.connect()) {
+            dev.gatehouse.support.Postgrest.update(c, "update public.enrollments set status = 'refunded' where student_id = ? and course_id = ?",
+                    student.userId(), Seed.FREE_COURSE);
+        }
+
+        assertThat(Outcome.attempt(api, student, edit, submission)).as("after the refund").isEqualTo(Outcome.NONE);
+    }
+
+    @Test
     void studentCannotSubmitWithAScoreOrAForgedCourse() throws Exception {
         Persona student = enrolledStudent("pregraded", Seed.FREE_COURSE);
 
@@ -193,7 +208,9 @@ class CourseInvariantsTest {
         UUID draft = given.course().draft().create();
         UUID preview = given.lesson(draft, true);
 
-        for (Persona outsider : List.of(Persona.anon(), Seed.student(), Seed.student2(), given.user("peer", "instructor"))) {
+        assertThat(ids(Persona.anon(), "select id from public.courses where id = ?", draft)).isEmpty();
+        assertThat(Outcome.attempt(api, Persona.anon(), "select id from public.lessons where id = ?", preview)).isEqualTo(Outcome.DENY);
+        for (Persona outsider : List.of(Seed.student(), Seed.student2(), given.user("peer", "instructor"))) {
             assertThat(ids(outsider, "select id from public.courses where id = ?", draft)).as(outsider.label()).isEmpty();
             assertThat(ids(outsider, "select id from public.lessons where id = ?", preview)).as(outsider.label()).isEmpty();
         }
@@ -212,9 +229,7 @@ class CourseInvariantsTest {
         Map<String, String> readable = Map.of(
                 "courses", "select id from public.courses where is_published",
                 "reviews", "select r.id from public.reviews r join public.courses c on c.id = r.course_id where c.is_published",
-                "plans", "select id from public.plans",
-                // preview lessons of published courses: part of a published course's public page (see policy-matrix.txt)
-                "lessons", "select l.id from public.lessons l join public.courses c on c.id = l.course_id where c.is_published and l.is_preview");
+                "plans", "select id from public.plans");
 
         for (String table : PolicyMatrixTest.publicTables(db)) {
             if (readable.containsKey(table)) {
