@@ -177,7 +177,7 @@ create policy "users read their own AI usage"
   on public.ai_usage for select to authenticated
   using (user_id = (select auth.uid()));
 
--- The quota and rate-limit state (private.ai_quota_periods, ai_rate_buckets, ai_reservations) and
+-- The quota and rate-limit state (private.ai_quota_periods, private.ai_reservations) and
 -- the admission functions live in the gateway admission migration.
 
 revoke execute on function private.guard_api_key_update() from public;

@@ -13,7 +13,8 @@
 --     private.ai_reservation_ttl() and charged in full, so a lost settlement can never let a user
 --     past a limit.
 --   * The per-minute rate limit is a token bucket (capacity = requests_per_minute, refilled
---     continuously), updated under the same lock.
+--     continuously) kept on the same row, so an admission locks and writes one row.
+--   * Settlements arrive in batches (private.ai_settle_many): one transaction for many requests.
 --   * Concurrent streams are the user's live stream reservations.
 -- The period is the subscription's billing period on a paid plan, else the calendar month in UTC.
 --
@@ -30,19 +31,16 @@ create table private.ai_quota_periods (
   requests_used integer not null default 0 check (requests_used >= 0),
   tokens_used bigint not null default 0 check (tokens_used >= 0),
   tokens_reserved bigint not null default 0 check (tokens_reserved >= 0),
+  rate_tokens double precision,
+  rate_refilled_at timestamptz,
   updated_at timestamptz not null default now(),
   primary key (user_id, period_start),
   check (period_end > period_start)
 );
 comment on table private.ai_quota_periods is
-  'AI usage per user and billing period; locked by private.ai_admit, so admissions of one user are serialised.';
-
-create table private.ai_rate_buckets (
-  user_id uuid primary key references auth.users (id) on delete cascade,
-  tokens double precision not null,
-  refilled_at timestamptz not null
-);
-comment on table private.ai_rate_buckets is 'Per-user token bucket for requests per minute.';
+  'AI usage per user and billing period, and the per-minute token bucket; locked by private.ai_admit, so admissions of one user are serialised.';
+comment on column private.ai_quota_periods.rate_tokens is
+  'Requests-per-minute bucket, kept on the period row so admission locks and writes one row. A new period starts with a full bucket.';
 
 create table private.ai_reservations (
   request_id uuid primary key,
@@ -63,7 +61,7 @@ comment on table private.ai_reservations is
   'Requests admitted and not yet settled: they hold their worst-case tokens and, for streams, a stream slot.';
 
 -- Private tables carry no grants: only the service's own connection (their owner) touches them.
-revoke all on private.ai_quota_periods, private.ai_rate_buckets, private.ai_reservations from public, anon, authenticated, service_role;
+revoke all on private.ai_quota_periods, private.ai_reservations from public, anon, authenticated, service_role;
 
 -- How long an unsettled reservation is trusted before it is charged in full.
 create function private.ai_reservation_ttl()
@@ -143,7 +141,6 @@ declare
   v_plan public.plans%rowtype;
   v_period record;
   v_row private.ai_quota_periods%rowtype;
-  v_bucket private.ai_rate_buckets%rowtype;
   v_tokens double precision;
   v_rate double precision;
   v_prompt integer := greatest(coalesce(p_prompt_tokens, 0), 0);
@@ -165,12 +162,17 @@ begin
   end if;
 
   -- Lock the user's period row: the serialisation point for this user's admissions.
-  insert into private.ai_quota_periods as q (user_id, period_start, period_end)
-  values (p_user_id, v_period.period_start, v_period.period_end)
-  on conflict (user_id, period_start) do nothing;
   select * into v_row from private.ai_quota_periods q
   where q.user_id = p_user_id and q.period_start = v_period.period_start
   for update;
+  if not found then
+    insert into private.ai_quota_periods as q (user_id, period_start, period_end)
+    values (p_user_id, v_period.period_start, v_period.period_end)
+    on conflict (user_id, period_start) do nothing;
+    select * into v_row from private.ai_quota_periods q
+    where q.user_id = p_user_id and q.period_start = v_period.period_start
+    for update;
+  end if;
 
   -- Charge reservations whose settlement never came, in full.
   with expired as (
@@ -196,12 +198,11 @@ begin
 
   -- Token bucket, refilled for the time since the last request.
   v_rate := v_plan.requests_per_minute / 60.0;
-  select * into v_bucket from private.ai_rate_buckets b where b.user_id = p_user_id for update;
-  if not found then
+  if v_row.rate_tokens is null then
     v_tokens := v_plan.requests_per_minute;
   else
     v_tokens := least(v_plan.requests_per_minute::double precision,
-                      v_bucket.tokens + greatest(extract(epoch from (p_now - v_bucket.refilled_at)), 0) * v_rate);
+                      v_row.rate_tokens + greatest(extract(epoch from (p_now - v_row.rate_refilled_at)), 0) * v_rate);
   end if;
 
   admitted := false;
@@ -258,11 +259,6 @@ begin
   if reason is null then
     v_tokens := v_tokens - 1;
     v_reserve := v_prompt + v_output;
-    update private.ai_quota_periods q
-    set requests_used = q.requests_used + 1,
-        tokens_reserved = q.tokens_reserved + v_reserve,
-        updated_at = p_now
-    where q.user_id = p_user_id and q.period_start = v_row.period_start;
     insert into private.ai_reservations (request_id, user_id, period_start, tokens_reserved, is_stream, model, task, api_key_id, created_at)
     values (p_request_id, p_user_id, v_row.period_start, v_reserve, p_is_stream, p_model, p_task, p_api_key_id, p_now);
     admitted := true;
@@ -271,10 +267,15 @@ begin
     tokens_used := v_row.tokens_used + v_row.tokens_reserved + v_reserve;
   end if;
 
-  -- The bucket is written either way so its refill clock moves forward.
-  insert into private.ai_rate_buckets as b (user_id, tokens, refilled_at)
-  values (p_user_id, v_tokens, p_now)
-  on conflict (user_id) do update set tokens = excluded.tokens, refilled_at = excluded.refilled_at;
+  -- One write of the row either way: the count and reservation when admitted, and the bucket,
+  -- whose refill clock moves forward on every request.
+  update private.ai_quota_periods q
+  set requests_used = q.requests_used + case when admitted then 1 else 0 end,
+      tokens_reserved = q.tokens_reserved + case when admitted then v_reserve else 0 end,
+      rate_tokens = v_tokens,
+      rate_refilled_at = p_now,
+      updated_at = p_now
+  where q.user_id = p_user_id and q.period_start = v_row.period_start;
 
   rpm_remaining := floor(v_tokens)::integer;
   rpm_reset_seconds := (v_plan.requests_per_minute - v_tokens) / v_rate;
@@ -282,50 +283,76 @@ begin
 end;
 $$;
 
--- Settles an admitted request: swaps its reservation for the actual tokens and writes the usage
--- ledger row. A request that failed on every deployment is not charged (its request count is
--- given back). Idempotent: a second settlement of the same request changes nothing.
-create function private.ai_settle(
-  p_request_id uuid,
-  p_outcome text,
-  p_prompt_tokens integer,
-  p_completion_tokens integer,
-  p_deployment text,
-  p_latency_ms integer,
-  p_usage_source text,
+-- Settles admitted requests in one statement: swaps each reservation for the actual tokens and
+-- writes its usage ledger row. A request that failed on every deployment is not charged (its
+-- request count is given back). Idempotent: a request already settled is skipped. The service
+-- sends many settlements per call. Period rows are locked in key order first, so two instances
+-- settling at once cannot deadlock (an admission only ever locks one row). Returns how many of
+-- the given requests were settled now.
+create function private.ai_settle_many(
+  p_request_ids uuid[],
+  p_outcomes text[],
+  p_prompt_tokens integer[],
+  p_completion_tokens integer[],
+  p_deployments text[],
+  p_latencies_ms integer[],
+  p_usage_sources text[],
   p_now timestamptz default now()
 )
-returns boolean
+returns integer
 language plpgsql
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
-  v_res private.ai_reservations%rowtype;
-  v_charge bigint;
+  v_settled integer;
 begin
-  if p_outcome not in ('completed', 'cut_by_caller', 'failed_after_first_byte', 'failed') then
-    raise exception 'ai_settle: unknown outcome %', p_outcome using errcode = '22023';
+  if exists (select 1 from unnest(p_outcomes) o
+             where o is null or o not in ('completed', 'cut_by_caller', 'failed_after_first_byte', 'failed')) then
+    raise exception 'ai_settle_many: unknown outcome in %', p_outcomes using errcode = '22023';
   end if;
   perform set_config('synchronous_commit', 'off', true);
-  delete from private.ai_reservations r where r.request_id = p_request_id returning * into v_res;
-  if not found then
-    return false;
-  end if;
-  v_charge := case when p_outcome = 'failed' then 0
-                   else greatest(coalesce(p_prompt_tokens, 0), 0) + greatest(coalesce(p_completion_tokens, 0), 0) end;
-  update private.ai_quota_periods q
-  set tokens_reserved = greatest(q.tokens_reserved - v_res.tokens_reserved, 0),
-      tokens_used = q.tokens_used + v_charge,
-      requests_used = case when p_outcome = 'failed' then greatest(q.requests_used - 1, 0) else q.requests_used end,
-      updated_at = p_now
-  where q.user_id = v_res.user_id and q.period_start = v_res.period_start;
-  insert into public.ai_usage (user_id, api_key_id, request_id, model, deployment, task, prompt_tokens, completion_tokens,
-                               total_tokens, latency_ms, outcome, usage_source, created_at)
-  values (v_res.user_id, v_res.api_key_id, p_request_id::text, v_res.model, p_deployment, v_res.task,
-          case when p_outcome = 'failed' then 0 else greatest(coalesce(p_prompt_tokens, 0), 0) end,
-          case when p_outcome = 'failed' then 0 else greatest(coalesce(p_completion_tokens, 0), 0) end,
-          v_charge, p_latency_ms, p_outcome, p_usage_source, p_now);
-  return true;
+
+  perform 1 from private.ai_quota_periods q
+  where (q.user_id, q.period_start) in (
+    select r.user_id, r.period_start from private.ai_reservations r where r.request_id = any (p_request_ids))
+  order by q.user_id, q.period_start
+  for update;
+
+  with input as (
+    select * from unnest(p_request_ids, p_outcomes, p_prompt_tokens, p_completion_tokens, p_deployments,
+                         p_latencies_ms, p_usage_sources)
+      as i(request_id, outcome, prompt_tokens, completion_tokens, deployment, latency_ms, usage_source)
+  ), settled as (
+    delete from private.ai_reservations r
+    using input i
+    where r.request_id = i.request_id
+    returning r.request_id, r.user_id, r.period_start, r.tokens_reserved, r.model, r.task, r.api_key_id,
+              i.outcome, i.deployment, i.latency_ms, i.usage_source,
+              case when i.outcome = 'failed' then 0 else greatest(coalesce(i.prompt_tokens, 0), 0) end as prompt_tokens,
+              case when i.outcome = 'failed' then 0 else greatest(coalesce(i.completion_tokens, 0), 0) end as completion_tokens
+  ), per_period as (
+    select s.user_id, s.period_start, sum(s.tokens_reserved) as reserved,
+           sum(s.prompt_tokens + s.completion_tokens) as charged,
+           count(*) filter (where s.outcome = 'failed') as refunded
+    from settled s group by s.user_id, s.period_start
+  ), periods as (
+    update private.ai_quota_periods q
+    set tokens_reserved = greatest(q.tokens_reserved - pp.reserved, 0),
+        tokens_used = q.tokens_used + pp.charged,
+        requests_used = greatest(q.requests_used - pp.refunded, 0),
+        updated_at = p_now
+    from per_period pp
+    where q.user_id = pp.user_id and q.period_start = pp.period_start
+  ), ledger as (
+    insert into public.ai_usage (user_id, api_key_id, request_id, model, deployment, task, prompt_tokens, completion_tokens,
+                                 total_tokens, latency_ms, outcome, usage_source, created_at)
+    select s.user_id, s.api_key_id, s.request_id::text, s.model, s.deployment, s.task, s.prompt_tokens, s.completion_tokens,
+           s.prompt_tokens + s.completion_tokens, s.latency_ms, s.outcome, s.usage_source, p_now
+    from settled s
+  )
+  select count(*) into v_settled from settled;
+  return v_settled;
 end;
 $$;
 
@@ -360,11 +387,11 @@ $$;
 
 revoke execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
   private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, uuid, timestamptz),
-  private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
+  private.ai_settle_many(uuid[], text[], integer[], integer[], text[], integer[], text[], timestamptz),
   private.ai_usage_summary(uuid, timestamptz)
   from public, anon, authenticated;
 grant execute on function private.ai_reservation_ttl(), private.ai_plan_period(uuid, timestamptz),
   private.ai_admit(uuid, uuid, text, text, boolean, integer, integer, uuid, timestamptz),
-  private.ai_settle(uuid, text, integer, integer, text, integer, text, timestamptz),
+  private.ai_settle_many(uuid[], text[], integer[], integer[], text[], integer[], text[], timestamptz),
   private.ai_usage_summary(uuid, timestamptz)
   to service_role;

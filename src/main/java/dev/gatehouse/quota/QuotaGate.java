@@ -8,8 +8,11 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +26,17 @@ public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
     private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String SUMMARY = "select * from private.ai_usage_summary(?)";
-    private static final String SETTLE = "select private.ai_settle(?, ?, ?, ?, ?, ?, ?)";
+    private static final String SETTLE = "select private.ai_settle_many(?, ?, ?, ?, ?, ?, ?)";
+    private static final int MAX_BATCH = 500;
 
     private final DataSource db;
-    private final ExecutorService settlements = Executors.newVirtualThreadPerTaskExecutor();
+    private final BlockingQueue<Settlement> pending = new LinkedBlockingQueue<>();
+    private final Thread settler;
+    private volatile boolean closing;
 
     public QuotaGate(DataSource db) {
         this.db = db;
+        this.settler = Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
     }
 
     /** One admission request: who, what, and its worst-case size. */
@@ -106,29 +113,93 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
-    /** Records the actual usage in the background; the reservation already holds the request's limits. */
+    /**
+     * Records the actual usage in the background, batched with others: one transaction settles many
+     * requests. The caller never waits for it; the reservation already holds the request's limits.
+     */
     public void settleLater(Settlement s) {
-        settlements.submit(() -> settle(s));
+        pending.add(s);
     }
 
     /** Records the actual usage now; false when the request was already settled. */
     public boolean settle(Settlement s) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SETTLE)) {
-            ps.setObject(1, s.requestId());
-            ps.setString(2, s.outcome());
-            ps.setInt(3, s.promptTokens());
-            ps.setInt(4, s.completionTokens());
-            ps.setString(5, s.deployment());
-            ps.setInt(6, s.latencyMs());
-            ps.setString(7, s.usageSource());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
+        try {
+            return settleBatch(List.of(s)) == 1;
         } catch (SQLException e) {
-            // The reservation stays and is charged in full when it expires: never an overrun.
             log.warn("settlement of request {} failed ({}: {}); its reservation will be charged when it expires", s.requestId(), e.getSQLState(), e.getMessage());
             return false;
+        }
+    }
+
+    private void settleContinuously() {
+        List<Settlement> batch = new ArrayList<>(MAX_BATCH);
+        while (!closing || !pending.isEmpty()) {
+            try {
+                Settlement first = pending.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                pending.drainTo(batch, MAX_BATCH - 1);
+                settleWithOneRetry(batch);
+            } catch (InterruptedException e) {
+                if (!closing) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void settleWithOneRetry(List<Settlement> batch) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                settleBatch(batch);
+                return;
+            } catch (SQLException e) {
+                if (attempt >= 2) {
+                    // The reservations stay and are charged in full when they expire: never an overrun.
+                    log.warn("settlement of {} requests failed ({}: {}); their reservations will be charged when they expire",
+                            batch.size(), e.getSQLState(), e.getMessage());
+                    return;
+                }
+            }
+        }
+    }
+
+    private int settleBatch(List<Settlement> batch) throws SQLException {
+        int n = batch.size();
+        Object[] ids = new Object[n];
+        String[] outcomes = new String[n];
+        Integer[] prompts = new Integer[n];
+        Integer[] completions = new Integer[n];
+        String[] deployments = new String[n];
+        Integer[] latencies = new Integer[n];
+        String[] sources = new String[n];
+        for (int i = 0; i < n; i++) {
+            Settlement s = batch.get(i);
+            ids[i] = s.requestId();
+            outcomes[i] = s.outcome();
+            prompts[i] = s.promptTokens();
+            completions[i] = s.completionTokens();
+            deployments[i] = s.deployment();
+            latencies[i] = s.latencyMs();
+            sources[i] = s.usageSource();
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SETTLE)) {
+            ps.setArray(1, c.createArrayOf("uuid", ids));
+            ps.setArray(2, c.createArrayOf("text", outcomes));
+            ps.setArray(3, c.createArrayOf("int4", prompts));
+            ps.setArray(4, c.createArrayOf("int4", completions));
+            ps.setArray(5, c.createArrayOf("text", deployments));
+            ps.setArray(6, c.createArrayOf("int4", latencies));
+            ps.setArray(7, c.createArrayOf("text", sources));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         }
     }
 
@@ -136,8 +207,14 @@ public final class QuotaGate implements AutoCloseable {
         return t == null ? null : t.toInstant();
     }
 
+    /** Settles what is still queued, then stops. */
     @Override
     public void close() {
-        settlements.close();
+        closing = true;
+        try {
+            settler.join(java.time.Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -47,6 +47,8 @@ public final class GatewayLatencyBench {
              "usage":{"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}}""";
     private static final String REQUEST = "{\"model\":\"bench\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     private static final int USERS = 200;
+    private static final int WARMUP_RATE = 400;
+    private static final int WARMUP_SECONDS = 15;
 
     public static void main(String[] args) throws Exception {
         int[] rates = Arrays.stream((args.length > 0 ? args[0] : "200,500,1000").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -104,9 +106,10 @@ public final class GatewayLatencyBench {
                 String gatewayUrl = "http://127.0.0.1:" + gateway.port();
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
-                System.out.println("warming up (JIT, connection pools, plan caches) ...");
-                run(client, upstreamUrl, tokens, Math.min(rates[0], 300), 5, false);
-                run(client, gatewayUrl, tokens, Math.min(rates[0], 300), 5, false);
+                // The JIT needs tens of thousands of requests before latencies settle; measure after that.
+                System.out.println("warming up for " + WARMUP_SECONDS + " s per target (JIT, connection pools, plan caches) ...");
+                run(client, upstreamUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
+                run(client, gatewayUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
                 System.out.printf("%n%-8s %-8s %8s %8s %8s %8s %8s %8s %7s%n", "rate/s", "target", "sent", "p50 ms", "p90 ms", "p99 ms", "max ms", "achieved", "errors");
                 for (int rate : rates) {
                     Result direct = run(client, upstreamUrl, tokens, rate, seconds, true);

@@ -163,10 +163,11 @@ class IdentityAndBillingInvariantsTest {
                 "delete from public.ai_usage where id = ?::bigint",
                 "select * from private.ai_quota_periods where ?::text is not null",
                 "update private.ai_quota_periods set requests_used = 0, tokens_used = 0 where ?::text is not null",
-                "delete from private.ai_rate_buckets where ?::text is not null",
+                "update private.ai_quota_periods set rate_tokens = 1000000 where ?::text is not null",
                 "delete from private.ai_reservations where ?::text is not null",
                 "select * from private.ai_usage_summary(auth.uid()) where ?::text is not null",
-                "select * from private.ai_settle(gen_random_uuid(), 'failed', 0, 0, null, 0, 'none') where ?::text is not null");
+                "select * from private.ai_settle_many(array[gen_random_uuid()], array['failed'], array[0], array[0], array[null::text], array[0], array['none']) where ?::text is not null",
+                "select * from private.ai_admit(auth.uid(), gen_random_uuid(), 'dev-echo', null, false, 1, 1) where ?::text is not null");
 
         for (String attempt : attempts) {
             assertThat(Outcome.attempt(api, student, attempt, String.valueOf(usage))).as(attempt).isEqualTo(Outcome.DENY);
