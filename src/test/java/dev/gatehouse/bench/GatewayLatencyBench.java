@@ -1,6 +1,5 @@
 package dev.gatehouse.bench;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.auth.AccessTokenMinter;
 import dev.gatehouse.auth.AuthUser;
@@ -9,8 +8,7 @@ import dev.gatehouse.config.Settings;
 import dev.gatehouse.db.Database;
 import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationRunner;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +36,10 @@ import java.util.concurrent.locks.LockSupport;
  * request has its JWT verified, is admitted in Postgres (embedded, same machine) and settled.
  * Loopback only; every phase is bounded in time.
  *
- * <p>Run: {@code bench/gateway-latency.sh [rates=200,500,1000] [seconds=10]}.
+ * <p>Two JVMs, so the load generator's own CPU and GC do not stall the gateway: {@code serve}
+ * (embedded Postgres, the local upstream, the gateway; writes their URLs and tokens to a file and
+ * exits after {@code --for} seconds) and {@code load} (the fixed-rate client). Both on loopback.
+ * Run: {@code bench/gateway-latency.sh [rates=200,500,1000] [seconds=10]}.
  */
 public final class GatewayLatencyBench {
     private static final String UPSTREAM_BODY = """
@@ -47,27 +48,32 @@ public final class GatewayLatencyBench {
              "usage":{"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}}""";
     private static final String REQUEST = "{\"model\":\"bench\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     private static final int USERS = 200;
-    private static final int WARMUP_RATE = 400;
-    private static final int WARMUP_SECONDS = 15;
+    private static final int WARMUP_RATE = 150;
+    private static final int WARMUP_SECONDS = 30;
 
     public static void main(String[] args) throws Exception {
-        int[] rates = Arrays.stream((args.length > 0 ? args[0] : "200,500,1000").split(",")).mapToInt(Integer::parseInt).toArray();
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        switch (args[0]) {
+            case "serve" -> serve(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "load" -> load(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
+            default -> throw new IllegalArgumentException("usage: serve <endpoints-file> <seconds> | load <endpoints-file> <rates> <seconds>");
+        }
+    }
 
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    /** Runs the upstream and the gateway for {@code seconds}, then stops everything. */
+    private static void serve(Path endpointsFile, int seconds) throws Exception {
+        // The local upstream: Jetty (through Javalin) with keep-alive, as real providers serve.
         byte[] body = UPSTREAM_BODY.getBytes(StandardCharsets.UTF_8);
-        upstream.createContext("/v1/chat/completions", ex -> {
-            ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        upstream.start();
-        String upstreamUrl = "http://127.0.0.1:" + upstream.getAddress().getPort();
-
+        Javalin upstream = Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = "127.0.0.1";
+            config.jetty.port = 0;
+            config.startup.showJavalinBanner = false;
+            config.routes.post("/v1/chat/completions", ctx -> {
+                ctx.bodyAsBytes();
+                ctx.contentType("application/json").result(body);
+            });
+        }).start();
+        String upstreamUrl = "http://127.0.0.1:" + upstream.port();
         Path pgDir = Files.createTempDirectory("gatehouse-bench-pg");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(pgDir, false)) {
             var url = pg.url(EmbeddedDatabase.DATABASE);
@@ -103,24 +109,35 @@ public final class GatewayLatencyBench {
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", secret, "GATEHOUSE_CONFIG", config.toString(),
                     "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", "20");
             try (var pool = Database.pool(url, 20, "bench"); Gatehouse gateway = Gatehouse.start(Settings.load(env), pool, env)) {
-                String gatewayUrl = "http://127.0.0.1:" + gateway.port();
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
-                // The JIT needs tens of thousands of requests before latencies settle; measure after that.
-                System.out.println("warming up for " + WARMUP_SECONDS + " s per target (JIT, connection pools, plan caches) ...");
-                run(client, upstreamUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
-                run(client, gatewayUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
-                System.out.printf("%n%-8s %-8s %8s %8s %8s %8s %8s %8s %7s%n", "rate/s", "target", "sent", "p50 ms", "p90 ms", "p99 ms", "max ms", "achieved", "errors");
-                for (int rate : rates) {
-                    Result direct = run(client, upstreamUrl, tokens, rate, seconds, true);
-                    Result via = run(client, gatewayUrl, tokens, rate, seconds, true);
-                    print(rate, "direct", direct);
-                    print(rate, "gateway", via);
-                    System.out.printf("%-8d %-8s %8s %8.3f %8.3f %8.3f%n", rate, "added", "", via.p(50) - direct.p(50), via.p(90) - direct.p(90), via.p(99) - direct.p(99));
-                }
+                Files.writeString(endpointsFile, upstreamUrl + "\n" + "http://127.0.0.1:" + gateway.port() + "\n" + String.join("\n", tokens) + "\n");
+                System.out.println("serving; stops by itself in " + seconds + " s");
+                Thread.sleep(Duration.ofSeconds(seconds));
             }
         } finally {
-            upstream.stop(0);
+            upstream.stop();
+        }
+    }
+
+    /** Sends the fixed-rate load to the upstream directly, then through the gateway, for each rate. */
+    private static void load(Path endpointsFile, String rateList, int seconds) throws Exception {
+        int[] rates = Arrays.stream(rateList.split(",")).mapToInt(Integer::parseInt).toArray();
+        List<String> lines = Files.readAllLines(endpointsFile);
+        String upstreamUrl = lines.get(0);
+        String gatewayUrl = lines.get(1);
+        List<String> tokens = lines.subList(2, lines.size()).stream().filter(l -> !l.isBlank()).toList();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
+        // The JIT needs tens of thousands of requests before latencies settle; measure after that.
+        System.out.println("warming up for " + WARMUP_SECONDS + " s per target (JIT, connection pools, plan caches) ...");
+        run(client, upstreamUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
+        run(client, gatewayUrl, tokens, WARMUP_RATE, WARMUP_SECONDS, false);
+        System.out.printf("%n%-8s %-8s %8s %8s %8s %8s %8s %8s %7s%n", "rate/s", "target", "sent", "p50 ms", "p90 ms", "p99 ms", "max ms", "achieved", "errors");
+        for (int rate : rates) {
+            Result direct = run(client, upstreamUrl, tokens, rate, seconds, true);
+            Result via = run(client, gatewayUrl, tokens, rate, seconds, true);
+            print(rate, "direct", direct);
+            print(rate, "gateway", via);
+            System.out.printf("%-8d %-8s %8s %8.3f %8.3f %8.3f%n", rate, "added", "", via.p(50) - direct.p(50), via.p(90) - direct.p(90), via.p(99) - direct.p(99));
         }
     }
 
