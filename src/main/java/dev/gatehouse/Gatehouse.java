@@ -43,7 +43,8 @@ public final class Gatehouse implements AutoCloseable {
         GatewayConfig gatewayConfig = GatewayConfigLoader.load(env, settings.mode());
         log.info(gatewayConfig.describe());
         gatewayConfig.warnings().forEach(log::warn);
-        TaskCatalog tasks = TaskCatalog.builtIn();
+        String tasksDir = env.get("GATEHOUSE_TASKS_DIR");
+        TaskCatalog tasks = TaskCatalog.load(tasksDir == null || tasksDir.isBlank() ? null : java.nio.file.Path.of(tasksDir));
         AccessTokenVerifier tokens = AccessTokenVerifier.fromSettings(settings);
         tokens.loadSigningKeys();
         ApiKeyStore apiKeys = new ApiKeyStore(db);

@@ -1,5 +1,6 @@
 package dev.gatehouse;
 
+import dev.gatehouse.ai.tasks.TaskDefinitionException;
 import dev.gatehouse.cli.Args;
 import dev.gatehouse.cli.MigrateCommand;
 import dev.gatehouse.cli.ServeCommand;
@@ -51,7 +52,7 @@ public final class Main {
         } catch (Args.UsageException e) {
             System.err.println(command + ": " + e.getMessage());
             return 2;
-        } catch (ConfigException e) {
+        } catch (ConfigException | TaskDefinitionException e) {
             System.err.println(e.getMessage());
             return 78; // EX_CONFIG
         }

@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The tasks the gateway serves, read and checked once at start. A broken definition stops the
@@ -54,6 +57,42 @@ public final class TaskCatalog {
             throw new TaskDefinitionException(problems);
         }
         return new TaskCatalog(tasks);
+    }
+
+    /**
+     * The built-in tasks, with every {@code <name>.json} in {@code dir} added or replacing the
+     * built-in task of that name ({@code GATEHOUSE_TASKS_DIR}); null {@code dir} means built-in only.
+     * Every definition is validated at once, as for the built-ins.
+     *
+     * @throws TaskDefinitionException listing every problem in every definition
+     */
+    public static TaskCatalog load(Path dir) {
+        if (dir == null) {
+            return builtIn();
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new TaskDefinitionException(List.of(new Problem(dir.toString(), "GATEHOUSE_TASKS_DIR is not a folder")));
+        }
+        List<Problem> problems = new ArrayList<>();
+        Map<String, String> definitions = new LinkedHashMap<>();
+        for (String name : BUILT_IN) {
+            String json = resource(name + ".json", problems);
+            if (json != null) {
+                definitions.put(name, json);
+            }
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+                String file = f.getFileName().toString();
+                definitions.put(file.substring(0, file.length() - ".json".length()), Files.readString(f));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading task definitions in " + dir, e);
+        }
+        if (!problems.isEmpty()) {
+            throw new TaskDefinitionException(problems);
+        }
+        return of(definitions);
     }
 
     /** Builds a catalog from definitions given as {@code name -> JSON}; for tests of the format. */
