@@ -2,12 +2,8 @@ package dev.gatehouse.cli;
 
 import dev.gatehouse.config.DevEnvironment;
 import dev.gatehouse.config.Settings;
-import dev.gatehouse.db.Database;
-import dev.gatehouse.db.DatabaseUrl;
-import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationException;
 import dev.gatehouse.db.MigrationRunner;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
@@ -33,32 +29,9 @@ public final class MigrateCommand {
         }
         args.allow(Set.of("seed"));
         Settings settings = Settings.load(env);
-        if (!settings.embeddedDatabase()) {
-            return migrate(settings.databaseUrl(), args.flag("seed"));
-        }
-        DatabaseUrl running = DevEnvironment.runningDatabase(settings.dataDir());
-        if (running != null) {
-            return migrate(running, args.flag("seed"));
-        }
-        try (EmbeddedDatabase db = DevEnvironment.startDatabase(settings.dataDir())) {
-            return migrate(db.url(EmbeddedDatabase.DATABASE), args.flag("seed"));
-        }
-    }
-
-    private static int migrate(DatabaseUrl url, boolean seed) {
-        try (Connection c = Database.connect(url)) {
-            MigrationRunner.Report r = MigrationRunner.bundled().migrate(c, seed);
-            if (r.supabaseDetected()) {
-                System.out.println("Supabase database detected: its auth, storage and realtime schemas were left as they are.");
-            } else if (!r.compatApplied().isEmpty()) {
-                System.out.println("Supabase compatibility layer applied: " + String.join(", ", r.compatApplied()));
-            }
-            System.out.println(r.migrationsApplied().isEmpty() ? "Migrations: up to date."
-                    : "Migrations applied: " + String.join(", ", r.migrationsApplied()));
-            if (seed) {
-                System.out.println(r.seeded() ? "Seed applied." : "Seed already applied; left as it is.");
-            }
-            return 0;
+        boolean seed = args.flag("seed");
+        try {
+            return DevEnvironment.withDatabase(settings, false, c -> report(MigrationRunner.bundled().migrate(c, seed), seed));
         } catch (MigrationException e) {
             System.err.println("migrate: " + e.getMessage());
             return 1;
@@ -66,5 +39,19 @@ public final class MigrateCommand {
             System.err.println("migrate: cannot connect to the database: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static int report(MigrationRunner.Report r, boolean seed) {
+        if (r.supabaseDetected()) {
+            System.out.println("Supabase database detected: its auth, storage and realtime schemas were left as they are.");
+        } else if (!r.compatApplied().isEmpty()) {
+            System.out.println("Supabase compatibility layer applied: " + String.join(", ", r.compatApplied()));
+        }
+        System.out.println(r.migrationsApplied().isEmpty() ? "Migrations: up to date."
+                : "Migrations applied: " + String.join(", ", r.migrationsApplied()));
+        if (seed) {
+            System.out.println(r.seeded() ? "Seed applied." : "Seed already applied; left as it is.");
+        }
+        return 0;
     }
 }

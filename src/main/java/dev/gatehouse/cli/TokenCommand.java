@@ -7,11 +7,6 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.DevEnvironment;
 import dev.gatehouse.config.Mode;
 import dev.gatehouse.config.Settings;
-import dev.gatehouse.db.Database;
-import dev.gatehouse.db.DatabaseUrl;
-import dev.gatehouse.db.EmbeddedDatabase;
-import dev.gatehouse.db.MigrationRunner;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +58,7 @@ public final class TokenCommand {
         String issuer = settings.jwtIssuer() != null ? settings.jwtIssuer() : ServeCommand.DEV_ISSUER;
         AccessTokenMinter minter = new AccessTokenMinter(secret, issuer);
         try {
-            AuthUser user = withDatabase(settings, c -> {
+            AuthUser user = DevEnvironment.withDatabase(settings, true, c -> {
                 Optional<AuthUser> found = AuthUsers.byEmail(c, email);
                 if (found.isPresent()) {
                     return found.get();
@@ -78,29 +73,6 @@ public final class TokenCommand {
         } catch (SQLException e) {
             System.err.println("token: database error: " + e.getMessage());
             return 1;
-        }
-    }
-
-    private interface DbWork<T> {
-        T apply(Connection c) throws SQLException;
-    }
-
-    private static <T> T withDatabase(Settings settings, DbWork<T> work) throws SQLException {
-        if (!settings.embeddedDatabase()) {
-            try (Connection c = Database.connect(settings.databaseUrl())) {
-                return work.apply(c);
-            }
-        }
-        DatabaseUrl running = DevEnvironment.runningDatabase(settings.dataDir());
-        if (running != null) {
-            try (Connection c = Database.connect(running)) {
-                return work.apply(c);
-            }
-        }
-        try (EmbeddedDatabase db = DevEnvironment.startDatabase(settings.dataDir());
-                Connection c = Database.connect(db.url(EmbeddedDatabase.DATABASE))) {
-            MigrationRunner.bundled().migrate(c, true);
-            return work.apply(c);
         }
     }
 

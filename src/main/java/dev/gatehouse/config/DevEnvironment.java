@@ -1,7 +1,9 @@
 package dev.gatehouse.config;
 
+import dev.gatehouse.db.Database;
 import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.db.EmbeddedDatabase;
+import dev.gatehouse.db.MigrationRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -75,6 +77,38 @@ public final class DevEnvironment {
             }
         } catch (IOException | SQLException | IllegalArgumentException e) {
             return null;
+        }
+    }
+
+    /** Work on a database connection. */
+    public interface DbWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on the configured database; in dev mode without {@code DATABASE_URL}, on the
+     * dev database: the one a running server started, else started here for the duration.
+     *
+     * @param prepareIfStartedHere migrate and seed a dev database started here before the work
+     */
+    public static <T> T withDatabase(Settings settings, boolean prepareIfStartedHere, DbWork<T> work) throws SQLException {
+        if (!settings.embeddedDatabase()) {
+            try (Connection c = Database.connect(settings.databaseUrl())) {
+                return work.apply(c);
+            }
+        }
+        DatabaseUrl running = runningDatabase(settings.dataDir());
+        if (running != null) {
+            try (Connection c = Database.connect(running)) {
+                return work.apply(c);
+            }
+        }
+        try (EmbeddedDatabase db = startDatabase(settings.dataDir());
+                Connection c = Database.connect(db.url(EmbeddedDatabase.DATABASE))) {
+            if (prepareIfStartedHere) {
+                MigrationRunner.bundled().migrate(c, true);
+            }
+            return work.apply(c);
         }
     }
 
