@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.cli.ServeCommand;
 import dev.gatehouse.db.DatabaseUrl;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -67,17 +64,9 @@ class DevModeTest {
     }
 
     private static String token(Map<String, String> env, String email) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.run(new String[] {"token", "--email", email}, env);
-        } finally {
-            System.setOut(out);
-        }
-        assertThat(code).isZero();
-        String token = captured.toString(StandardCharsets.UTF_8).strip();
+        CliRun run = CliRun.of(env, "token", "--email", email);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String token = run.out().strip();
         assertThat(token).matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+");
         return token;
     }

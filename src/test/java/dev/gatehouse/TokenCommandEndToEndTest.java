@@ -8,9 +8,6 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +24,6 @@ class TokenCommandEndToEndTest {
     private static TestDatabase db;
     private static Map<String, String> env;
 
-    record Run(int exitCode, String out, String err) {}
 
     @BeforeAll
     static void setUp() {
@@ -43,7 +39,7 @@ class TokenCommandEndToEndTest {
 
     @Test
     void printsOneVerifiableTokenForAnExistingUser() throws Exception {
-        Run run = run("token", "--email", "student@example.com");
+        CliRun run = run("token", "--email", "student@example.com");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out().lines().toList()).hasSize(1);
@@ -56,7 +52,7 @@ class TokenCommandEndToEndTest {
 
     @Test
     void anUnknownEmailFailsWithoutSigningAnyoneUp() throws Exception {
-        Run run = run("token", "--email", "nobody@example.com");
+        CliRun run = run("token", "--email", "nobody@example.com");
 
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.out()).isEmpty();
@@ -68,26 +64,14 @@ class TokenCommandEndToEndTest {
 
     @Test
     void aMissingEmailIsAUsageError() {
-        Run run = run("token");
+        CliRun run = run("token");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).contains("--email");
     }
 
-    private static Run run(String... argv) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            int code = Main.run(argv, env);
-            return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun run(String... argv) {
+        return CliRun.of(env, argv);
     }
 }
