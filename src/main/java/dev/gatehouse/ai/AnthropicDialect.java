@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import okhttp3.Headers;
 
 /**
@@ -47,7 +47,7 @@ final class AnthropicDialect implements Dialect {
                 case "user" -> addTurn(messages, "user", userBlocks(message.get("content")));
                 case "assistant" -> addTurn(messages, "assistant", assistantBlocks(message, i));
                 case "tool" -> addTurn(messages, "user", toolResult(message));
-                default -> throw ApiException.badRequest("messages[" + i + "].role", "Unsupported role for this model.");
+                default -> throw Refusal.badRequest("messages[" + i + "].role", "Unsupported role for this model.");
             }
         }
         appendParagraph(system, responseFormatInstruction(in.get("response_format")));
@@ -185,7 +185,7 @@ final class AnthropicDialect implements Dialect {
         } catch (JsonProcessingException e) {
             // reported below: arguments that are not a JSON object cannot become a tool_use input
         }
-        throw ApiException.badRequest("messages[" + message + "].tool_calls[" + call + "].function.arguments",
+        throw Refusal.badRequest("messages[" + message + "].tool_calls[" + call + "].function.arguments",
                 "Tool call arguments must be a JSON object for this model.");
     }
 

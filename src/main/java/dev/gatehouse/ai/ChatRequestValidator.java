@@ -2,7 +2,7 @@ package dev.gatehouse.ai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,20 +29,20 @@ final class ChatRequestValidator {
         this.maxInputChars = maxInputChars;
     }
 
-    /** Returns the body as an object when it is a valid request for a servable model; otherwise throws a 400 {@link ApiException}. */
+    /** Returns the body as an object when it is a valid request for a servable model; otherwise throws a 400 {@link Refusal}. */
     ObjectNode validate(JsonNode body) {
         if (!(body instanceof ObjectNode request)) {
-            throw ApiException.badRequest(null, "The request body must be a JSON object.");
+            throw Refusal.badRequest(null, "The request body must be a JSON object.");
         }
         model(request.get("model"));
         int chars = messages(request.get("messages"));
         if (chars > maxInputChars) {
-            throw new ApiException(400, "invalid_request_error", "input_too_long", "messages",
+            throw new Refusal(400, "invalid_request_error", "input_too_long", "messages",
                     "The messages hold " + chars + " characters; the limit is " + maxInputChars + ".", Map.of());
         }
         JsonNode n = request.get("n");
         if (present(n) && !(n.isIntegralNumber() && n.asLong() == 1)) {
-            throw ApiException.badRequest("n", "n must be 1: the gateway returns one choice per request.");
+            throw Refusal.badRequest("n", "n must be 1: the gateway returns one choice per request.");
         }
         range(request, "temperature", 0, 2);
         range(request, "top_p", 0, 1);
@@ -53,23 +53,23 @@ final class ChatRequestValidator {
         bool(request, "stream");
         JsonNode streamOptions = request.get("stream_options");
         if (present(streamOptions) && !streamOptions.isObject()) {
-            throw ApiException.badRequest("stream_options", "stream_options must be an object such as {\"include_usage\": true}.");
+            throw Refusal.badRequest("stream_options", "stream_options must be an object such as {\"include_usage\": true}.");
         }
         stop(request.get("stop"));
         tools(request.get("tools"), request.get("tool_choice"));
         JsonNode format = request.get("response_format");
         if (present(format) && !RESPONSE_FORMATS.contains(format.path("type").asText())) {
-            throw ApiException.badRequest("response_format.type", "response_format.type must be one of text, json_object, json_schema.");
+            throw Refusal.badRequest("response_format.type", "response_format.type must be one of text, json_object, json_schema.");
         }
         return request;
     }
 
     private void model(JsonNode model) {
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            throw ApiException.badRequest("model", "model is required. Available models: " + String.join(", ", models) + ".");
+            throw Refusal.badRequest("model", "model is required. Available models: " + String.join(", ", models) + ".");
         }
         if (!modelSet.contains(model.asText())) {
-            throw new ApiException(400, "invalid_request_error", "model_not_found", "model",
+            throw new Refusal(400, "invalid_request_error", "model_not_found", "model",
                     "The model '" + model.asText() + "' does not exist or is not available. Available models: "
                             + String.join(", ", models) + ".", Map.of());
         }
@@ -78,18 +78,18 @@ final class ChatRequestValidator {
     /** Validates every message and returns the characters of input they carry. */
     private static int messages(JsonNode messages) {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw ApiException.badRequest("messages", "messages must be a non-empty array.");
+            throw Refusal.badRequest("messages", "messages must be a non-empty array.");
         }
         int chars = 0;
         for (int i = 0; i < messages.size(); i++) {
             String param = "messages[" + i + "]";
             JsonNode message = messages.get(i);
             if (!message.isObject()) {
-                throw ApiException.badRequest(param, param + " must be an object with a role and content.");
+                throw Refusal.badRequest(param, param + " must be an object with a role and content.");
             }
             String role = message.path("role").asText("");
             if (!ROLES.contains(role)) {
-                throw ApiException.badRequest(param + ".role", "Invalid role '" + message.path("role").asText("")
+                throw Refusal.badRequest(param + ".role", "Invalid role '" + message.path("role").asText("")
                         + "' in " + param + ". Supported roles: system, developer, user, assistant, tool.");
             }
             int toolCallChars = role.equals("assistant") ? toolCalls(message.get("tool_calls"), param) : -1;
@@ -100,7 +100,7 @@ final class ChatRequestValidator {
             }
             chars += Math.max(toolCallChars, 0) + content(content, role, param + ".content");
             if (role.equals("tool") && !message.path("tool_call_id").isTextual()) {
-                throw ApiException.badRequest(param + ".tool_call_id", "A tool message needs the tool_call_id it answers.");
+                throw Refusal.badRequest(param + ".tool_call_id", "A tool message needs the tool_call_id it answers.");
             }
         }
         return chars;
@@ -111,7 +111,7 @@ final class ChatRequestValidator {
             return content.asText().length();
         }
         if (content == null || !content.isArray() || content.isEmpty()) {
-            throw ApiException.badRequest(param, param + " must be a string or a non-empty array of content parts.");
+            throw Refusal.badRequest(param, param + " must be a string or a non-empty array of content parts.");
         }
         int chars = 0;
         for (int j = 0; j < content.size(); j++) {
@@ -120,16 +120,16 @@ final class ChatRequestValidator {
             switch (part.path("type").asText("")) {
                 case "text" -> {
                     if (!part.path("text").isTextual()) {
-                        throw ApiException.badRequest(partParam + ".text", "A text part needs a string text.");
+                        throw Refusal.badRequest(partParam + ".text", "A text part needs a string text.");
                     }
                     chars += part.get("text").asText().length();
                 }
                 case "image_url" -> {
                     if (!role.equals("user") || !part.path("image_url").path("url").isTextual()) {
-                        throw ApiException.badRequest(partParam, "Image parts belong in user messages and need image_url.url.");
+                        throw Refusal.badRequest(partParam, "Image parts belong in user messages and need image_url.url.");
                     }
                 }
-                default -> throw ApiException.badRequest(partParam + ".type",
+                default -> throw Refusal.badRequest(partParam + ".type",
                         "Unsupported content part type '" + part.path("type").asText("") + "'; use text or image_url.");
             }
         }
@@ -142,7 +142,7 @@ final class ChatRequestValidator {
             return 0;
         }
         if (!calls.isArray()) {
-            throw ApiException.badRequest(param + ".tool_calls", "tool_calls must be an array.");
+            throw Refusal.badRequest(param + ".tool_calls", "tool_calls must be an array.");
         }
         int chars = 0;
         for (int k = 0; k < calls.size(); k++) {
@@ -150,7 +150,7 @@ final class ChatRequestValidator {
             String callParam = param + ".tool_calls[" + k + "]";
             if (!call.path("id").isTextual() || !call.path("function").path("name").isTextual()
                     || !call.path("function").path("arguments").isTextual()) {
-                throw ApiException.badRequest(callParam, callParam + " needs an id and a function with a name and string arguments.");
+                throw Refusal.badRequest(callParam, callParam + " needs an id and a function with a name and string arguments.");
             }
             chars += call.get("function").get("arguments").asText().length() + 1;
         }
@@ -166,20 +166,20 @@ final class ChatRequestValidator {
             valid &= s.isTextual();
         }
         if (!valid) {
-            throw ApiException.badRequest("stop", "stop must be a string or an array of up to 4 strings.");
+            throw Refusal.badRequest("stop", "stop must be a string or an array of up to 4 strings.");
         }
     }
 
     private static void tools(JsonNode tools, JsonNode toolChoice) {
         if (present(tools)) {
             if (!tools.isArray()) {
-                throw ApiException.badRequest("tools", "tools must be an array of function tools.");
+                throw Refusal.badRequest("tools", "tools must be an array of function tools.");
             }
             for (int i = 0; i < tools.size(); i++) {
                 JsonNode tool = tools.get(i);
                 if (!"function".equals(tool.path("type").asText())
                         || !FUNCTION_NAME.matcher(tool.path("function").path("name").asText("")).matches()) {
-                    throw ApiException.badRequest("tools[" + i + "]",
+                    throw Refusal.badRequest("tools[" + i + "]",
                             "tools[" + i + "] must be {\"type\":\"function\",\"function\":{\"name\":...}} with a name of letters, digits, _ and - (at most 64).");
                 }
             }
@@ -190,28 +190,28 @@ final class ChatRequestValidator {
         boolean named = toolChoice.isObject() && "function".equals(toolChoice.path("type").asText())
                 && toolChoice.path("function").path("name").isTextual();
         if (!named && !(toolChoice.isTextual() && TOOL_CHOICES.contains(toolChoice.asText()))) {
-            throw ApiException.badRequest("tool_choice", "tool_choice must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}.");
+            throw Refusal.badRequest("tool_choice", "tool_choice must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}.");
         }
     }
 
     private static void range(ObjectNode request, String field, double min, double max) {
         JsonNode value = request.get(field);
         if (present(value) && (!value.isNumber() || value.asDouble() < min || value.asDouble() > max)) {
-            throw ApiException.badRequest(field, field + " must be a number from " + fmt(min) + " to " + fmt(max) + ".");
+            throw Refusal.badRequest(field, field + " must be a number from " + fmt(min) + " to " + fmt(max) + ".");
         }
     }
 
     private static void positiveInt(ObjectNode request, String field) {
         JsonNode value = request.get(field);
         if (present(value) && (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1)) {
-            throw ApiException.badRequest(field, field + " must be a positive whole number.");
+            throw Refusal.badRequest(field, field + " must be a positive whole number.");
         }
     }
 
     private static void bool(ObjectNode request, String field) {
         JsonNode value = request.get(field);
         if (present(value) && !value.isBoolean()) {
-            throw ApiException.badRequest(field, field + " must be true or false.");
+            throw Refusal.badRequest(field, field + " must be true or false.");
         }
     }
 

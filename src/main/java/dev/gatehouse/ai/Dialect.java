@@ -17,7 +17,7 @@ sealed interface Dialect permits OpenAiDialect, AnthropicDialect {
     /** Adds the provider key the way this API reads it. */
     void authorize(Headers.Builder headers, String apiKey);
 
-    /** The upstream body for a caller request on a deployment. Throws a 400 ApiException for input it cannot express. */
+    /** The upstream body for a caller request on a deployment. Throws a 400 Refusal for input it cannot express. */
     ObjectNode toUpstream(ChatRequest request, Deployment deployment, boolean stream);
 
     /** An OpenAI {@code chat.completion} from a successful upstream body; MALFORMED when it is not what the API promises. */

@@ -2,7 +2,7 @@ package dev.gatehouse.ai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
@@ -21,14 +21,14 @@ import org.slf4j.LoggerFactory;
  * {@link GatewayConfig}; thread-safe; each call blocks its (virtual) thread on upstream I/O.
  *
  * <pre>{@code
- * ChatRequest request = gateway.parse(jsonBody, plan.maxOutputTokens(), requestId); // 400 ApiException
+ * ChatRequest request = gateway.parse(jsonBody, plan.maxOutputTokens(), requestId); // 400 Refusal
  * if (request.streaming()) {
- *     StreamResult result = gateway.stream(request, new SseWriter(...)); // ApiException only before the first event
+ *     StreamResult result = gateway.stream(request, new SseWriter(...)); // Refusal only before the first event
  * } else {
- *     Completion completion = gateway.complete(request);                 // ApiException 400/413/502/503
+ *     Completion completion = gateway.complete(request);                 // Refusal 400/413/502/503
  * }
  * }</pre>
- * A thrown {@link ApiException} means nothing reached the caller and nothing is charged.
+ * A thrown {@link Refusal} means nothing reached the caller and nothing is charged.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -98,7 +98,7 @@ public final class Gateway implements AutoCloseable {
                 .build();
     }
 
-    /** Validates a caller's body (400 {@link ApiException} naming the param) and binds it to the caller's plan limit. */
+    /** Validates a caller's body (400 {@link Refusal} naming the param) and binds it to the caller's plan limit. */
     public ChatRequest parse(JsonNode body, int planMaxOutputTokens, String requestId) {
         ObjectNode valid = validator.validate(body);
         return new ChatRequest(valid, valid.get("model").asText(), planMaxOutputTokens, requestId);
@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
         return states;
     }
 
-    /** A whole answer. Throws {@link ApiException}: the caller's 4xx as the provider judged it, 502 when every deployment failed, 503 when none was available. */
+    /** A whole answer. Throws {@link Refusal}: the caller's 4xx as the provider judged it, 502 when every deployment failed, 503 when none was available. */
     public Completion complete(ChatRequest request) {
         RouteAttempts attempts = attempts(request);
         try {
@@ -140,7 +140,7 @@ public final class Gateway implements AutoCloseable {
                 attempts.succeeded();
                 return settled(new Completion(body, completionUsage(body, request, attempts)));
             }
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             listener.onUsage(attempts.failedUsage());
             throw e;
         }
@@ -148,7 +148,7 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Streams an answer into {@code sink} as OpenAI chunks, then {@code [DONE]}; falls back between
-     * deployments only while nothing has been written. Throws {@link ApiException} (as
+     * deployments only while nothing has been written. Throws {@link Refusal} (as
      * {@link #complete}) only when {@code sink} was never called. After that it always returns: a
      * broken upstream ends the stream with one error event (see {@link StreamRelay#fail()}), a
      * caller gone away cancels the upstream call; the result's usage says which.
@@ -186,7 +186,7 @@ public final class Gateway implements AutoCloseable {
                 }
                 return settled(streamed(Outcome.COMPLETED, relay, attempts));
             }
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             listener.onUsage(attempts.failedUsage());
             throw e;
         }

@@ -3,7 +3,7 @@ package dev.gatehouse.ai;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -121,7 +121,7 @@ final class HttpUpstream implements Upstream {
 
     private static UpstreamFailure failure(Response response) {
         int status = response.code();
-        ApiException callerError = status == 400 || status == 413 || status == 422 ? callerError(response) : null;
+        Refusal callerError = status == 400 || status == 413 || status == 422 ? callerError(response) : null;
         return UpstreamFailure.forStatus(status, RetryAfter.from(response.headers(), Instant.now()), callerError);
     }
 
@@ -131,7 +131,7 @@ final class HttpUpstream implements Upstream {
      * {@code context_length_exceeded}, {@code messages[1].content}). Never the provider's message:
      * it can name the upstream model, account or limits.
      */
-    private static ApiException callerError(Response response) {
+    private static Refusal callerError(Response response) {
         String code = null;
         String param = null;
         try {
@@ -142,7 +142,7 @@ final class HttpUpstream implements Upstream {
             // an unreadable error body still means the request was refused; the generic message stands alone
         }
         int status = response.code() == 413 ? 413 : 400;
-        return new ApiException(status, "invalid_request_error", code, param,
+        return new Refusal(status, "invalid_request_error", code, param,
                 "The model provider rejected this request as invalid (HTTP " + response.code() + "). "
                         + "Check the messages, tools and parameters.", Map.of());
     }

@@ -1,6 +1,6 @@
 package dev.gatehouse.ai;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -148,20 +148,20 @@ final class RouteAttempts {
             Thread.sleep(Duration.ofNanos(nanos));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("request_interrupted", "The request was interrupted before a model answered; it was not charged.");
+            throw Refusal.unavailable("request_interrupted", "The request was interrupted before a model answered; it was not charged.");
         }
     }
 
-    private ApiException exhausted(boolean deadlinePassed) {
+    private Refusal exhausted(boolean deadlinePassed) {
         if (attempts == 0) {
             log.warn("{}: no deployment available (none enabled, or every circuit breaker open)", request.alias());
-            return new ApiException(503, "service_unavailable", "no_deployment_available", null,
+            return new Refusal(503, "service_unavailable", "no_deployment_available", null,
                     "No provider is available for model '" + request.alias() + "' right now; the request was not charged. Retry later.",
                     Map.of("Retry-After", Long.toString(Math.max(1, breakerOpenFor.toSeconds()))));
         }
         log.warn("{}: every deployment failed after {} attempts{}", request.alias(), attempts,
                 deadlinePassed ? " (deadline of " + policy.deadline().toMillis() + " ms reached)" : "");
-        return new ApiException(502, "server_error", "upstream_error", null,
+        return new Refusal(502, "server_error", "upstream_error", null,
                 "The model providers for '" + request.alias() + "' failed" + (deadlinePassed ? " to answer in time" : "")
                         + "; the request was not charged. Quote request id " + request.requestId() + " when reporting it.",
                 Map.of());

@@ -1,6 +1,6 @@
 package dev.gatehouse.ai;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ProtocolException;
@@ -38,9 +38,9 @@ final class UpstreamFailure extends Exception {
 
     private final Kind kind;
     private final Duration retryAfter;
-    private final ApiException callerError;
+    private final Refusal callerError;
 
-    private UpstreamFailure(Kind kind, String detail, Duration retryAfter, ApiException callerError, Throwable cause) {
+    private UpstreamFailure(Kind kind, String detail, Duration retryAfter, Refusal callerError, Throwable cause) {
         super(detail, cause, false, false);
         this.kind = kind;
         this.retryAfter = retryAfter;
@@ -52,7 +52,7 @@ final class UpstreamFailure extends Exception {
     }
 
     /** An error status from the provider; {@code callerError} is what the caller gets for a 400/413/422. */
-    static UpstreamFailure forStatus(int status, Duration retryAfter, ApiException callerError) {
+    static UpstreamFailure forStatus(int status, Duration retryAfter, Refusal callerError) {
         Kind kind = switch (status) {
             case 429 -> Kind.RATE_LIMITED;
             case 400, 413, 422 -> Kind.CALLER_ERROR;
@@ -85,7 +85,7 @@ final class UpstreamFailure extends Exception {
         return retryAfter;
     }
 
-    ApiException callerError() {
+    Refusal callerError() {
         return callerError;
     }
 }

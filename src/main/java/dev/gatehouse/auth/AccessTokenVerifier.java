@@ -12,7 +12,7 @@ import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import dev.gatehouse.config.Settings;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Built once at start; {@link #verify} does no I/O while the token's key is known, a token it has verified
  * before costs a map lookup instead of a signature check, and its refusals are always a 401
- * {@link ApiException}, never another exception.
+ * {@link Refusal}, never another exception.
  */
 public final class AccessTokenVerifier {
     private static final Logger log = LoggerFactory.getLogger(AccessTokenVerifier.class);
@@ -92,12 +92,12 @@ public final class AccessTokenVerifier {
 
     /**
      * @param token the bearer credential, without the {@code Bearer} scheme
-     * @throws ApiException 401 saying why, for every token that is not a valid user access token
+     * @throws Refusal 401 saying why, for every token that is not a valid user access token
      */
     public VerifiedToken verify(String token) {
         try {
             return check(token);
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             throw e;
         } catch (RuntimeException e) {
             // Fail closed on anything unforeseen; a 500 here would also tell a prober which input hurt.
@@ -128,7 +128,7 @@ public final class AccessTokenVerifier {
         try {
             verifier.verify(jwt);
         } catch (TokenExpiredException e) {
-            throw ApiException.unauthorized(EXPIRED, "The access token expired at " + e.getExpiredOn()
+            throw Refusal.unauthorized(EXPIRED, "The access token expired at " + e.getExpiredOn()
                     + ". Refresh the session (supabase-js does this in supabase.auth.getSession()) and retry with the new access token.");
         } catch (AlgorithmMismatchException e) {
             throw invalid("The access token's algorithm (" + jwt.getAlgorithm() + ") is not the one its signing key uses.");
@@ -195,7 +195,7 @@ public final class AccessTokenVerifier {
                     case JwksKeys.Lookup.Found found -> found.verifier();
                     case JwksKeys.Lookup.Unknown unknown -> throw invalid("The access token is signed with a key the project does not"
                             + " publish (unknown 'kid'). Sign in again to get a fresh access token.");
-                    case JwksKeys.Lookup.Unavailable unavailable -> throw ApiException.unauthorized(KEYS_UNAVAILABLE, "The access token"
+                    case JwksKeys.Lookup.Unavailable unavailable -> throw Refusal.unauthorized(KEYS_UNAVAILABLE, "The access token"
                             + " could not be verified: the project's signing keys cannot be fetched right now. Retry shortly.");
                 };
             }
@@ -219,8 +219,8 @@ public final class AccessTokenVerifier {
         };
     }
 
-    private static ApiException invalid(String message) {
-        return ApiException.unauthorized(INVALID, message);
+    private static Refusal invalid(String message) {
+        return Refusal.unauthorized(INVALID, message);
     }
 
     /** Settings of an {@link AccessTokenVerifier}; the defaults suit a hosted Supabase project. */

@@ -1,6 +1,6 @@
 package dev.gatehouse.auth;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -27,7 +27,7 @@ public final class Authenticator {
 
     /**
      * @param authorization the raw {@code Authorization} header value; null when absent
-     * @throws ApiException 401 when the credential is missing or not valid; 503 when API keys cannot be checked
+     * @throws Refusal 401 when the credential is missing or not valid; 503 when API keys cannot be checked
      */
     public Caller authenticate(String authorization) {
         return switch (BearerCredentials.parse(authorization)) {
@@ -40,20 +40,20 @@ public final class Authenticator {
         Optional<Caller> found;
         try {
             found = apiKeys.find(key.plaintext());
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             throw e;
         } catch (Exception e) {
             log.error("API key lookup failed; refusing the request", e);
-            throw ApiException.unavailable(UNAVAILABLE, "API keys cannot be checked right now. Retry shortly.");
+            throw Refusal.unavailable(UNAVAILABLE, "API keys cannot be checked right now. Retry shortly.");
         }
         if (found == null || found.isEmpty()) {
-            throw ApiException.unauthorized(INVALID_API_KEY, "The API key is not valid: it is unknown, revoked or expired."
+            throw Refusal.unauthorized(INVALID_API_KEY, "The API key is not valid: it is unknown, revoked or expired."
                     + " Create a new key, or send the signed-in user's Supabase access token.");
         }
         Caller caller = found.get();
         if (caller.via() != Caller.Via.API_KEY) {
             log.error("API key lookup answered a caller via {}, not API_KEY; refusing the request", caller.via());
-            throw ApiException.unavailable(UNAVAILABLE, "API keys cannot be checked right now. Retry shortly.");
+            throw Refusal.unavailable(UNAVAILABLE, "API keys cannot be checked right now. Retry shortly.");
         }
         return caller;
     }

@@ -1,6 +1,6 @@
 package dev.gatehouse.auth;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 
 /**
  * The credential in an {@code Authorization: Bearer} header, classified by its shape before anything is
@@ -33,12 +33,12 @@ public sealed interface BearerCredentials permits BearerCredentials.AccessToken,
     /**
      * Reads the {@code Authorization} header's value.
      *
-     * @throws ApiException 401 naming what to send, when the header is missing, empty, of another scheme or a
+     * @throws Refusal 401 naming what to send, when the header is missing, empty, of another scheme or a
      *                      Supabase project key
      */
     static BearerCredentials parse(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            throw ApiException.unauthorized("missing_authorization", "No credentials were sent. Send " + EXPECTED + ".");
+            throw Refusal.unauthorized("missing_authorization", "No credentials were sent. Send " + EXPECTED + ".");
         }
         String header = authorization.strip();
         int gap = firstWhitespace(header);
@@ -48,17 +48,17 @@ public sealed interface BearerCredentials permits BearerCredentials.AccessToken,
             String hint = gap < 0 && (header.startsWith("eyJ") || header.startsWith(API_KEY_PREFIX))
                     ? "The header holds a bare credential; prefix it with 'Bearer '. "
                     : "Only the Bearer scheme is accepted. ";
-            throw ApiException.unauthorized("invalid_authorization_scheme", hint + "Send " + EXPECTED + ".");
+            throw Refusal.unauthorized("invalid_authorization_scheme", hint + "Send " + EXPECTED + ".");
         }
         String credential = gap < 0 ? "" : header.substring(gap).strip();
         if (credential.isEmpty()) {
-            throw ApiException.unauthorized("missing_authorization", "The Bearer credential is empty. Send " + EXPECTED + ".");
+            throw Refusal.unauthorized("missing_authorization", "The Bearer credential is empty. Send " + EXPECTED + ".");
         }
         if (credential.length() > MAX_LENGTH) {
-            throw ApiException.unauthorized("invalid_token", "The bearer credential is too long to be an access token or API key.");
+            throw Refusal.unauthorized("invalid_token", "The bearer credential is too long to be an access token or API key.");
         }
         if (firstWhitespace(credential) >= 0) {
-            throw ApiException.unauthorized("invalid_token", "The bearer credential contains whitespace. Send " + EXPECTED + ".");
+            throw Refusal.unauthorized("invalid_token", "The bearer credential contains whitespace. Send " + EXPECTED + ".");
         }
         if (credential.startsWith(API_KEY_PREFIX)) {
             return new ApiKey(credential);

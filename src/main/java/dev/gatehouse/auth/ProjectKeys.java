@@ -1,6 +1,6 @@
 package dev.gatehouse.auth;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 
 /**
  * Supabase's project-level keys, which identify an app, never a user: the publishable and secret keys
@@ -19,11 +19,11 @@ final class ProjectKeys {
     /** Refuses a publishable or secret key by its prefix, before any parsing. */
     static void refuseNonJwtKey(String credential) {
         if (credential.startsWith("sb_publishable_")) {
-            throw ApiException.unauthorized(NOT_ACCEPTED, "This is the Supabase project's publishable key (sb_publishable_...),"
+            throw Refusal.unauthorized(NOT_ACCEPTED, "This is the Supabase project's publishable key (sb_publishable_...),"
                     + " which identifies the app, not a user. " + SEND_SESSION_TOKEN + ", or a gh_ API key.");
         }
         if (credential.startsWith("sb_secret_")) {
-            throw ApiException.unauthorized(NOT_ACCEPTED, "This is a Supabase secret key (sb_secret_...): it must stay on your"
+            throw Refusal.unauthorized(NOT_ACCEPTED, "This is a Supabase secret key (sb_secret_...): it must stay on your"
                     + " server and is not accepted here; rotate it if it reached a browser. " + SEND_SESSION_TOKEN + ", or a gh_ API key.");
         }
     }
@@ -31,11 +31,11 @@ final class ProjectKeys {
     /** Refuses the legacy anon and service_role keys by their {@code role} claim. */
     static void refuseLegacyKeyRole(String role) {
         if ("anon".equals(role)) {
-            throw ApiException.unauthorized(SESSION_TOKEN_REQUIRED, "This is the project's anon key (role 'anon'),"
+            throw Refusal.unauthorized(SESSION_TOKEN_REQUIRED, "This is the project's anon key (role 'anon'),"
                     + " which identifies the app, not a user. " + SEND_SESSION_TOKEN + ".");
         }
         if ("service_role".equals(role)) {
-            throw ApiException.unauthorized(SESSION_TOKEN_REQUIRED, "This is the project's service_role key:"
+            throw Refusal.unauthorized(SESSION_TOKEN_REQUIRED, "This is the project's service_role key:"
                     + " it must stay on your server and is not accepted here; rotate it if it reached a browser. " + SEND_SESSION_TOKEN + ".");
         }
     }

@@ -3,7 +3,7 @@ package dev.gatehouse.auth;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
@@ -63,7 +63,7 @@ public record VerifiedToken(
         return Collections.unmodifiableMap(map);
     }
 
-    private static ApiException refused(String message) {
-        return ApiException.unauthorized(AccessTokenVerifier.INVALID, message);
+    private static Refusal refused(String message) {
+        return Refusal.unauthorized(AccessTokenVerifier.INVALID, message);
     }
 }

@@ -1,6 +1,6 @@
 package dev.gatehouse.quota;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -83,7 +83,7 @@ public final class QuotaGate implements AutoCloseable {
         } catch (SQLException e) {
             // Fail closed either way; the log says whether the database was unreachable or the call broke.
             log.error("admission failed ({}): {}", e.getSQLState(), e.getMessage());
-            throw ApiException.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
+            throw Refusal.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
         }
     }
 
@@ -109,7 +109,7 @@ public final class QuotaGate implements AutoCloseable {
             }
         } catch (SQLException e) {
             log.error("usage summary failed ({}): {}", e.getSQLState(), e.getMessage());
-            throw ApiException.unavailable("quota_unavailable", "Usage cannot be read right now. Retry shortly.");
+            throw Refusal.unavailable("quota_unavailable", "Usage cannot be read right now. Retry shortly.");
         }
     }
 

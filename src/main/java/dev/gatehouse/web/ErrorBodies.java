@@ -1,5 +1,6 @@
 package dev.gatehouse.web;
 
+import dev.gatehouse.refusal.Refusal;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ public final class ErrorBodies {
         return Map.of("error", error);
     }
 
-    public static void write(Context ctx, ApiException e) {
+    public static void write(Context ctx, Refusal e) {
         e.headers().forEach(ctx::header);
         ctx.status(e.status()).json(body(e.getMessage(), e.type(), e.param(), e.code()));
     }

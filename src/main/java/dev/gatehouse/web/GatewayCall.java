@@ -1,5 +1,6 @@
 package dev.gatehouse.web;
 
+import dev.gatehouse.refusal.Refusal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.ai.ChatRequest;
 import dev.gatehouse.ai.Completion;
@@ -84,31 +85,31 @@ final class GatewayCall {
                 u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), u.source().name().toLowerCase(Locale.ROOT)));
     }
 
-    static ApiException rejection(Admission.Rejected r) {
+    static Refusal rejection(Admission.Rejected r) {
         Map<String, String> headers = new HashMap<>();
         String retry = Integer.toString(Math.max(r.retryAfterSeconds(), 1));
         var l = r.limits();
         return switch (r.reason()) {
             case RATE_LIMIT_EXCEEDED -> {
                 headers.put("Retry-After", retry);
-                yield new ApiException(429, "requests", r.reason().code(), null,
+                yield new Refusal(429, "requests", r.reason().code(), null,
                         "Rate limit reached: your plan allows " + l.rpmLimit() + " requests per minute. Retry after " + retry + " s.", headers);
             }
             case INSUFFICIENT_QUOTA -> {
                 headers.put("Retry-After", retry);
-                yield new ApiException(429, "insufficient_quota", r.reason().code(), null,
+                yield new Refusal(429, "insufficient_quota", r.reason().code(), null,
                         "You exceeded your plan's quota for this period (" + describeQuota(l) + "). It resets at " + l.periodEnd()
                                 + "; upgrade your plan for more.", headers);
             }
             case TOO_MANY_STREAMS -> {
                 headers.put("Retry-After", retry);
-                yield new ApiException(429, "requests", r.reason().code(), null,
+                yield new Refusal(429, "requests", r.reason().code(), null,
                         "Too many streams open at once for your plan; finish or cancel one first.", headers);
             }
-            case MODEL_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this model.");
-            case RAW_CHAT_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(),
+            case MODEL_NOT_ALLOWED -> Refusal.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this model.");
+            case RAW_CHAT_NOT_ALLOWED -> Refusal.forbidden(r.reason().code(),
                     "Your plan (" + l.planId() + ") allows AI tasks (POST /v1/tasks/{task}) but not free-form chat.");
-            case TASK_NOT_ALLOWED -> ApiException.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this task.");
+            case TASK_NOT_ALLOWED -> Refusal.forbidden(r.reason().code(), "Your plan (" + l.planId() + ") does not include this task.");
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.gatehouse.web;
 
+import dev.gatehouse.refusal.Refusal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -142,7 +143,7 @@ public final class GatewayEndpoints {
     private Caller callerWithAny(Context ctx, Set<String> scopes) {
         Caller caller = auth.authenticate(ctx.header("Authorization"));
         if (scopes.stream().noneMatch(caller::hasScope)) {
-            throw ApiException.forbidden("insufficient_scope", "This API key lacks the scope for this endpoint (needs one of " + String.join(", ", scopes.stream().sorted().toList()) + ").");
+            throw Refusal.forbidden("insufficient_scope", "This API key lacks the scope for this endpoint (needs one of " + String.join(", ", scopes.stream().sorted().toList()) + ").");
         }
         return caller;
     }
@@ -150,18 +151,18 @@ public final class GatewayEndpoints {
     private JsonNode body(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();
         if (bytes.length == 0) {
-            throw ApiException.badRequest(null, "The request body is empty; send a JSON object.");
+            throw Refusal.badRequest(null, "The request body is empty; send a JSON object.");
         }
         try {
             JsonNode node = json.readTree(bytes);
             if (node == null || !node.isObject()) {
-                throw ApiException.badRequest(null, "The request body must be a JSON object.");
+                throw Refusal.badRequest(null, "The request body must be a JSON object.");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage());
+            throw Refusal.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw ApiException.badRequest(null, "The request body could not be read.");
+            throw Refusal.badRequest(null, "The request body could not be read.");
         }
     }
 }

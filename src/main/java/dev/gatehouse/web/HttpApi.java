@@ -1,5 +1,6 @@
 package dev.gatehouse.web;
 
+import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.ops.Health;
 import io.javalin.Javalin;
@@ -45,7 +46,7 @@ public final class HttpApi {
             config.routes.get("/v1/tasks", ai::listTasks);
             config.routes.post("/v1/tasks/{task}", ai::task);
 
-            config.routes.exception(ApiException.class, (e, ctx) -> ErrorBodies.write(ctx, e));
+            config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(ErrorBodies.body(e.getMessage(), "invalid_request_error", null, null)));
             config.routes.exception(Exception.class, (e, ctx) -> {

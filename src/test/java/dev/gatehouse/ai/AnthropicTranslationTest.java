@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -197,7 +197,7 @@ class AnthropicTranslationTest {
                  {"role":"tool","tool_call_id":"c1","content":"x"}]}
                 """);
 
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(request));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(request));
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.param()).isEqualTo("messages[1].tool_calls[0].function.arguments");
@@ -233,7 +233,7 @@ class AnthropicTranslationTest {
         upstream.stubFor(post(urlEqualTo(FALLBACK)).willReturn(okJson(ProviderWire.openAiCompletion("never"))));
         Gateway gateway = anthropicThenOpenAi();
 
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "claude-haiku", "Hi")));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "claude-haiku", "Hi")));
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.getMessage()).doesNotContain("Input should be");

@@ -3,7 +3,7 @@ package dev.gatehouse.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ChatRequestValidatorTest {
     private final ChatRequestValidator validator = new ChatRequestValidator(List.of("gpt-4o-mini", "dev-echo"), 100);
 
-    private ApiException rejection(String json) {
-        return catchThrowableOfType(ApiException.class, () -> validator.validate(GatewayFixture.JSON.readTree(json)));
+    private Refusal rejection(String json) {
+        return catchThrowableOfType(Refusal.class, () -> validator.validate(GatewayFixture.JSON.readTree(json)));
     }
 
     private static String withUser(String fields) {
@@ -40,7 +40,7 @@ class ChatRequestValidatorTest {
 
     @Test
     void unknownModelListsTheAvailableOnes() {
-        ApiException error = rejection("{\"model\":\"gpt-5-turbo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        Refusal error = rejection("{\"model\":\"gpt-5-turbo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.param()).isEqualTo("model");
@@ -50,7 +50,7 @@ class ChatRequestValidatorTest {
 
     @Test
     void missingModelListsTheAvailableOnes() {
-        ApiException error = rejection("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        Refusal error = rejection("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
         assertThat(error.param()).isEqualTo("model");
         assertThat(error.getMessage()).contains("gpt-4o-mini, dev-echo");
@@ -70,7 +70,7 @@ class ChatRequestValidatorTest {
             tool call without args   | {"model":"gpt-4o-mini","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f"}}]}]} | messages[0].tool_calls[0]
             """)
     void malformedMessagesAreRejectedNamingTheParam(String name, String json, String param) {
-        ApiException error = rejection(json);
+        Refusal error = rejection(json);
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.type()).isEqualTo("invalid_request_error");
@@ -94,7 +94,7 @@ class ChatRequestValidatorTest {
             unknown response_format| ,"response_format":{"type":"xml"} | response_format.type
             """)
     void outOfRangeParametersAreRejectedNamingTheParam(String name, String fields, String param) {
-        ApiException error = rejection(withUser(fields));
+        Refusal error = rejection(withUser(fields));
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.param()).isEqualTo(param);
@@ -104,7 +104,7 @@ class ChatRequestValidatorTest {
     void oversizeInputIsRejectedWithTheLimit() {
         String longText = "x".repeat(101);
 
-        ApiException error = rejection("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}");
+        Refusal error = rejection("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}");
 
         assertThat(error.param()).isEqualTo("messages");
         assertThat(error.code()).isEqualTo("input_too_long");

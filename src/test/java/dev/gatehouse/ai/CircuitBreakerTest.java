@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -78,11 +78,11 @@ class CircuitBreakerTest {
                 .openAi("primary", upstream.baseUrl() + "/primary/v1")
                 .route("gpt-4o-mini", "primary"));
         for (int i = 0; i < 2; i++) {
-            assertThat(catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi"))).status())
+            assertThat(catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi"))).status())
                     .isEqualTo(502);
         }
 
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
 
         assertThat(error.status()).isEqualTo(503);
         assertThat(error.code()).isEqualTo("no_deployment_available");
@@ -97,7 +97,7 @@ class CircuitBreakerTest {
         Gateway gateway = breakingGateway();
 
         for (int i = 0; i < 6; i++) {
-            assertThat(catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi"))).status())
+            assertThat(catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi"))).status())
                     .isEqualTo(400);
         }
 

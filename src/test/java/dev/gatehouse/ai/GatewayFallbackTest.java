@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -184,7 +184,7 @@ class GatewayFallbackTest {
         secondaryAnswers("Hello from secondary");
         Gateway gateway = primaryThenSecondary(gateway().retry(3, 10, 20, 5_000));
 
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
 
         assertThat(error.status()).isEqualTo(400);
         assertThat(error.type()).isEqualTo("invalid_request_error");
@@ -202,7 +202,7 @@ class GatewayFallbackTest {
         Gateway gateway = primaryThenSecondary();
 
         assertThatThrownBy(() -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(413));
+                .isInstanceOfSatisfying(Refusal.class, e -> assertThat(e.status()).isEqualTo(413));
         upstream.verify(0, postRequestedFor(urlEqualTo(SECONDARY)));
     }
 
@@ -213,7 +213,7 @@ class GatewayFallbackTest {
         upstream.stubFor(post(urlEqualTo(SECONDARY)).willReturn(aResponse().withStatus(503).withBody(leakyBody)));
         Gateway gateway = primaryThenSecondary();
 
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
 
         assertThat(error.status()).isEqualTo(502);
         assertThat(error.code()).isEqualTo("upstream_error");

@@ -19,7 +19,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.web.ErrorBodies;
 import io.javalin.Javalin;
 import java.io.BufferedReader;
@@ -87,7 +87,7 @@ class GatewayOverHttpTest {
 
                 }));
             });
-            config.routes.exception(ApiException.class, (e, ctx) -> ErrorBodies.write(ctx, e));
+            config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
         }).start("127.0.0.1", 0);
         baseUrl = "http://127.0.0.1:" + server.port();
     }

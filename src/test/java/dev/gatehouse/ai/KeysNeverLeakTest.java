@@ -17,7 +17,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -82,15 +82,15 @@ class KeysNeverLeakTest {
                 .route("picky", "picky"));
         List<String> keys = List.of(keyOf("bad-key"), keyOf("reset"), keyOf("slow"), keyOf("anthropic"), keyOf("cut"), keyOf("picky"));
 
-        ApiException allFailed = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "everything-fails", "Hi")));
-        ApiException allFailedStreaming = catchThrowableOfType(ApiException.class,
+        Refusal allFailed = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "everything-fails", "Hi")));
+        Refusal allFailedStreaming = catchThrowableOfType(Refusal.class,
                 () -> gateway.stream(askStreaming(gateway, "everything-fails", "Hi", true), RecordingSink.recording()));
-        ApiException callerError = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "picky", "Hi")));
+        Refusal callerError = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "picky", "Hi")));
         RecordingSink cutCaller = RecordingSink.recording();
         gateway.stream(askStreaming(gateway, "cut", "Hi", false), cutCaller);
 
         List<String> visible = new ArrayList<>(everythingLogged());
-        for (ApiException e : List.of(allFailed, allFailedStreaming, callerError)) {
+        for (Refusal e : List.of(allFailed, allFailedStreaming, callerError)) {
             visible.add(e.getMessage());
             visible.add(String.valueOf(e.code()));
             visible.add(String.valueOf(e.param()));

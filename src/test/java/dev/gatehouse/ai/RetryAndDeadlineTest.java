@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -121,7 +121,7 @@ class RetryAndDeadlineTest {
         Gateway gateway = primaryThenSecondary(gateway().retry(3, 10, 50, 600).attemptTimeoutMs(2_000));
 
         long start = System.nanoTime();
-        ApiException error = catchThrowableOfType(ApiException.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+        Refusal error = catchThrowableOfType(Refusal.class, () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(error.status()).isEqualTo(502);

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.sun.net.httpserver.HttpServer;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -282,7 +282,7 @@ class StreamingTest {
         Gateway gateway = primaryThenSecondary();
         RecordingSink caller = RecordingSink.recording();
 
-        ApiException error = catchThrowableOfType(ApiException.class,
+        Refusal error = catchThrowableOfType(Refusal.class,
                 () -> gateway.stream(askStreaming(gateway, "gpt-4o-mini", "Hi", false), caller));
 
         assertThat(error.status()).isEqualTo(502);
@@ -296,7 +296,7 @@ class StreamingTest {
         Gateway gateway = primaryThenSecondary();
         RecordingSink caller = RecordingSink.recording();
 
-        ApiException error = catchThrowableOfType(ApiException.class,
+        Refusal error = catchThrowableOfType(Refusal.class,
                 () -> gateway.stream(askStreaming(gateway, "gpt-4o-mini", "Hi", false), caller));
 
         assertThat(error.status()).isEqualTo(400);

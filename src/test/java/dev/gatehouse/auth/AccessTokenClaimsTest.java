@@ -4,7 +4,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -79,7 +79,7 @@ class AccessTokenClaimsTest {
     void expiredTokenIsRefusedWithAHintToRefreshTheSession() {
         String token = token().expiresAt(now().minusSeconds(31)).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("token_expired", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("token_expired", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("expired at " + now().minusSeconds(31)).contains("Refresh the session");
     }
@@ -103,7 +103,7 @@ class AccessTokenClaimsTest {
     void tokenThatNeverExpiresIsRefused() {
         String token = token().without("exp").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("no 'exp' claim");
     }
@@ -119,7 +119,7 @@ class AccessTokenClaimsTest {
     void tokenNotValidYetIsRefused() {
         String token = token().with("nbf", now().plusSeconds(300).getEpochSecond()).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("'nbf'");
     }
@@ -135,7 +135,7 @@ class AccessTokenClaimsTest {
     void tokenIssuedInTheFutureIsRefused() {
         String token = token().with("iat", now().plusSeconds(300).getEpochSecond()).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("'iat'");
     }
@@ -144,7 +144,7 @@ class AccessTokenClaimsTest {
     void wrongAudienceIsRefused() {
         String token = token().with("aud", "anon").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("audience ('aud') is not 'authenticated'");
     }
@@ -167,7 +167,7 @@ class AccessTokenClaimsTest {
     void tokenWithoutAudienceIsRefused() {
         String token = token().without("aud").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("'aud'");
     }
@@ -176,7 +176,7 @@ class AccessTokenClaimsTest {
     void tokenFromAnotherIssuerIsRefused() {
         String token = token().with("iss", "https://otherproject.supabase.co/auth/v1").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("issued by another Supabase project");
     }
@@ -193,7 +193,7 @@ class AccessTokenClaimsTest {
     void tokenWithoutSubjectIsRefused() {
         String token = token().without("sub").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("no 'sub' claim");
     }
@@ -203,7 +203,7 @@ class AccessTokenClaimsTest {
     void subjectThatIsNotACanonicalUuidIsRefused(String sub) {
         String token = token().with("sub", sub).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("subject ('sub') is not a user id");
     }
@@ -212,7 +212,7 @@ class AccessTokenClaimsTest {
     void legacyAnonKeyIsRefusedWithAnExplanationOfWhatToSend() {
         String anonKey = AccessTokens.legacyProjectKey("anon", now()).signedWithSecret(AccessTokens.LEGACY_SECRET);
 
-        ApiException e = Refusals.unauthorized("session_token_required", () -> verifier.verify(anonKey));
+        Refusal e = Refusals.unauthorized("session_token_required", () -> verifier.verify(anonKey));
 
         assertThat(e.getMessage()).contains("anon key").contains("session.access_token");
     }
@@ -222,7 +222,7 @@ class AccessTokenClaimsTest {
         AccessTokenVerifier jwksOnly = verifierSettings().hs256Secret(null).build();
         String anonKey = AccessTokens.legacyProjectKey("anon", now()).signedWithSecret(AccessTokens.LEGACY_SECRET);
 
-        ApiException e = Refusals.unauthorized("session_token_required", () -> jwksOnly.verify(anonKey));
+        Refusal e = Refusals.unauthorized("session_token_required", () -> jwksOnly.verify(anonKey));
 
         assertThat(e.getMessage()).contains("session.access_token");
     }
@@ -231,7 +231,7 @@ class AccessTokenClaimsTest {
     void legacyServiceRoleKeyIsRefusedWithAnExplanationOfWhatToSend() {
         String serviceKey = AccessTokens.legacyProjectKey("service_role", now()).signedWithSecret(AccessTokens.LEGACY_SECRET);
 
-        ApiException e = Refusals.unauthorized("session_token_required", () -> verifier.verify(serviceKey));
+        Refusal e = Refusals.unauthorized("session_token_required", () -> verifier.verify(serviceKey));
 
         assertThat(e.getMessage()).contains("service_role key").contains("session.access_token");
     }
@@ -248,7 +248,7 @@ class AccessTokenClaimsTest {
     void rolesOtherThanAuthenticatedAreRefused(String role) {
         String token = token().with("role", role).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("role 'authenticated'");
     }
@@ -257,7 +257,7 @@ class AccessTokenClaimsTest {
     void tokenWithoutRoleIsRefused() {
         String token = token().without("role").signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("no 'role' claim");
     }
@@ -265,7 +265,7 @@ class AccessTokenClaimsTest {
     @ParameterizedTest
     @ValueSource(strings = {"sb_publishable_Xf7ohl6dV2nrpM3vA9K3ZQ_Gq1yAbCd", "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"})
     void supabaseProjectKeysAreRefusedBeforeAnyParsing(String key) {
-        ApiException e = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify(key));
+        Refusal e = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify(key));
 
         assertThat(e.getMessage()).contains("session.access_token").contains("gh_ API key");
         server.verify(0, Jwks.fetch());
@@ -273,8 +273,8 @@ class AccessTokenClaimsTest {
 
     @Test
     void publishableAndSecretKeysAreToldApart() {
-        ApiException publishable = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify("sb_publishable_abc"));
-        ApiException secret = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify("sb_secret_abc"));
+        Refusal publishable = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify("sb_publishable_abc"));
+        Refusal secret = Refusals.unauthorized("supabase_key_not_accepted", () -> verifier.verify("sb_secret_abc"));
 
         assertThat(publishable.getMessage()).contains("publishable key");
         assertThat(secret.getMessage()).contains("secret key").contains("must stay on your server");
@@ -284,7 +284,7 @@ class AccessTokenClaimsTest {
     @ValueSource(strings = {"not-a-jwt", "a.b.c", "eyJhbGciOiJFUzI1NiJ9", "eyJ.eyJ.sig", "....", "%%%.%%%.%%%",
             "bm90IGpzb24.bm90IGpzb24.c2ln", "eyJhbGciOiJFUzI1NiJ9.W10.c2ln"})
     void malformedTokenIsRefusedNotAnError(String garbage) {
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(garbage));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(garbage));
 
         assertThat(e.getMessage()).isNotBlank();
     }
@@ -293,7 +293,7 @@ class AccessTokenClaimsTest {
     @NullAndEmptySource
     @ValueSource(strings = {"   "})
     void missingTokenIsRefused(String nothing) {
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(nothing));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(nothing));
 
         assertThat(e.getMessage()).contains("No access token");
     }
@@ -304,8 +304,8 @@ class AccessTokenClaimsTest {
         String token = token().with("app_metadata", value.equals("42") ? (Object) 42 : List.of(value)).signedWith(EC);
         String asString = token().with("app_metadata", value).signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
-        ApiException s = Refusals.unauthorized("invalid_token", () -> verifier.verify(asString));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal s = Refusals.unauthorized("invalid_token", () -> verifier.verify(asString));
 
         assertThat(e.getMessage()).contains("'app_metadata' is not a JSON object");
         assertThat(s.getMessage()).contains("'app_metadata' is not a JSON object");
@@ -316,7 +316,7 @@ class AccessTokenClaimsTest {
         String token = AccessTokens.base64Url(Map.of("typ", "JWT", "kid", EC.kid())) + "."
                 + AccessTokens.base64Url(Map.of("sub", userId.toString(), "role", "authenticated")) + ".c2ln";
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("algorithm is not accepted");
     }

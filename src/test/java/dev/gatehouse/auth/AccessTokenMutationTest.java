@@ -4,7 +4,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +55,7 @@ class AccessTokenMutationTest {
             try {
                 VerifiedToken verified = verifier.verify(mutant);
                 assertThat(verified.userId()).as("seed %d, case %d: %s", seed, i, mutant).isEqualTo(userId);
-            } catch (ApiException e) {
+            } catch (Refusal e) {
                 assertThat(e.status()).as("seed %d, case %d: %s", seed, i, mutant).isEqualTo(401);
                 assertThat(e.getMessage()).as("seed %d, case %d: %s must be refused for a stated reason, not by the fail-closed net",
                         seed, i, mutant).isNotEqualTo(AccessTokenVerifier.UNFORESEEN);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.algorithms.Algorithm;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -87,7 +87,7 @@ class AccessTokenSignatureTest {
     void hs256TokenSignedWithAnotherSecretIsRefused() {
         String token = token().signedWithSecret("another-projects-secret-that-is-32-chars-or-more");
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("signature does not verify");
     }
@@ -98,7 +98,7 @@ class AccessTokenSignatureTest {
         String withKnownKid = token().kid(EC.kid()).unsigned(alg);
         String withoutKid = token().unsigned(alg);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(withKnownKid));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(withKnownKid));
         Refusals.unauthorized("invalid_token", () -> verifier().verify(withoutKid));
 
         assertThat(e.getMessage()).contains("Unsigned tokens");
@@ -120,7 +120,7 @@ class AccessTokenSignatureTest {
         AccessTokenVerifier verifier = verifier();
         verifier.loadSigningKeys();
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
 
         assertThat(e.getMessage()).contains("algorithm (HS256) is not the one its signing key uses");
     }
@@ -130,7 +130,7 @@ class AccessTokenSignatureTest {
         byte[] publicKey = RSA.pair().getPublic().getEncoded();
         String token = token().sign(null, Algorithm.HMAC256(publicKey));
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("signature does not verify");
     }
@@ -141,7 +141,7 @@ class AccessTokenSignatureTest {
         byte[] publicKey = RSA.pair().getPublic().getEncoded();
         String token = token().sign(RSA.kid(), Algorithm.HMAC256(publicKey));
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("signature does not verify");
     }
@@ -159,7 +159,7 @@ class AccessTokenSignatureTest {
     void rs256HeaderNamingAnEcKeyIsRefused() {
         String token = token().sign(EC.kid(), RSA.signer());
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("algorithm (RS256) is not the one its signing key uses");
     }
@@ -168,7 +168,7 @@ class AccessTokenSignatureTest {
     void es256HeaderNamingAnRsaKeyIsRefused() {
         String token = token().sign(RSA.kid(), EC.signer());
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("algorithm (ES256) is not the one its signing key uses");
     }
@@ -178,7 +178,7 @@ class AccessTokenSignatureTest {
         AccessTokenVerifier jwksOnly = verifierSettings().hs256Secret(null).build();
         String token = token().signedWithSecret(AccessTokens.LEGACY_SECRET);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> jwksOnly.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> jwksOnly.verify(token));
 
         assertThat(e.getMessage()).contains("HS256-signed tokens are not accepted");
     }
@@ -188,7 +188,7 @@ class AccessTokenSignatureTest {
         AccessTokenVerifier secretOnly = verifierSettings().supabaseUrl(null).build();
         String token = token().signedWith(EC);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> secretOnly.verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> secretOnly.verify(token));
 
         assertThat(e.getMessage()).contains("ES256").contains("not accepted");
     }
@@ -198,7 +198,7 @@ class AccessTokenSignatureTest {
         TestKey impostor = TestKey.es256(EC.kid());
         String token = token().signedWith(impostor);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("signature does not verify");
     }
@@ -216,7 +216,7 @@ class AccessTokenSignatureTest {
     void es256TokenWithoutKidIsRefused() {
         String token = token().sign(null, EC.signer());
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("no 'kid'");
     }
@@ -226,7 +226,7 @@ class AccessTokenSignatureTest {
     void algorithmsSupabaseDoesNotSignWithAreRefused(String alg) {
         String token = token().kid(EC.kid()).unsigned(alg) + "c2lnbmF0dXJl";
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier().verify(token));
 
         assertThat(e.getMessage()).contains("algorithm is not accepted");
     }
@@ -259,7 +259,7 @@ class AccessTokenSignatureTest {
 
         for (TestKey unusable : new TestKey[] {encryptionKey, encryptOnly, otherCurve, declaredOtherAlg, weakRsa}) {
             String token = token().signedWith(unusable);
-            ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+            Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
             assertThat(e.getMessage()).as(unusable.kid()).contains("key the project does not publish");
         }
         assertThat(verifier.verify(token().signedWith(EC)).userId()).isEqualTo(userId);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.gatehouse.config.Settings;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
@@ -75,7 +75,7 @@ class AuthenticatorTest {
     void unknownApiKeyIsRefused() {
         Authenticator authenticator = new Authenticator(accessTokens, NO_KEYS);
 
-        ApiException e = Refusals.unauthorized("invalid_api_key", () -> authenticator.authenticate("Bearer gh_revoked_key"));
+        Refusal e = Refusals.unauthorized("invalid_api_key", () -> authenticator.authenticate("Bearer gh_revoked_key"));
 
         assertThat(e.getMessage()).contains("unknown, revoked or expired").doesNotContain("gh_revoked_key");
     }
@@ -86,7 +86,7 @@ class AuthenticatorTest {
             throw new SQLTransientConnectionException("HikariPool-1 - Connection is not available, request timed out after 30000ms");
         });
 
-        ApiException e = Refusals.refused(503, "auth_unavailable", () -> authenticator.authenticate("Bearer gh_live_key"));
+        Refusal e = Refusals.refused(503, "auth_unavailable", () -> authenticator.authenticate("Bearer gh_live_key"));
 
         assertThat(e.getMessage()).contains("Retry").doesNotContain("Hikari");
     }
@@ -103,7 +103,7 @@ class AuthenticatorTest {
     @Test
     void lookupRefusalPassesThroughUnchanged() {
         Authenticator authenticator = new Authenticator(accessTokens, key -> {
-            throw ApiException.forbidden("api_key_scope", "This key may not call the gateway.");
+            throw Refusal.forbidden("api_key_scope", "This key may not call the gateway.");
         });
 
         Refusals.refused(403, "api_key_scope", () -> authenticator.authenticate("Bearer gh_live_key"));
@@ -147,7 +147,7 @@ class AuthenticatorTest {
     void missingHeaderIsRefused() {
         Authenticator authenticator = new Authenticator(accessTokens, NO_KEYS);
 
-        ApiException e = Refusals.unauthorized("missing_authorization", () -> authenticator.authenticate(null));
+        Refusal e = Refusals.unauthorized("missing_authorization", () -> authenticator.authenticate(null));
 
         assertThat(e.getMessage()).contains("Authorization: Bearer <Supabase access token or gh_ API key>");
     }

@@ -2,7 +2,7 @@ package dev.gatehouse.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
@@ -17,7 +17,7 @@ class BearerCredentialsTest {
     @NullAndEmptySource
     @ValueSource(strings = {"   ", "\t"})
     void missingHeaderIsRefusedNamingWhatToSend(String header) {
-        ApiException e = Refusals.unauthorized("missing_authorization", () -> BearerCredentials.parse(header));
+        Refusal e = Refusals.unauthorized("missing_authorization", () -> BearerCredentials.parse(header));
 
         assertThat(e.getMessage()).contains(EXPECTED);
     }
@@ -25,14 +25,14 @@ class BearerCredentialsTest {
     @ParameterizedTest
     @ValueSource(strings = {"Bearer", "Bearer   ", "bearer \t "})
     void emptyBearerIsRefused(String header) {
-        ApiException e = Refusals.unauthorized("missing_authorization", () -> BearerCredentials.parse(header));
+        Refusal e = Refusals.unauthorized("missing_authorization", () -> BearerCredentials.parse(header));
 
         assertThat(e.getMessage()).contains("empty").contains(EXPECTED);
     }
 
     @Test
     void basicSchemeIsRefusedWithoutEchoingTheCredentials() {
-        ApiException e = Refusals.unauthorized("invalid_authorization_scheme",
+        Refusal e = Refusals.unauthorized("invalid_authorization_scheme",
                 () -> BearerCredentials.parse("Basic YWRhOmh1bnRlcjI="));
 
         assertThat(e.getMessage()).contains("Only the Bearer scheme").contains(EXPECTED).doesNotContain("YWRhOmh1bnRlcjI=");
@@ -47,7 +47,7 @@ class BearerCredentialsTest {
     @ParameterizedTest
     @ValueSource(strings = {JWT, "gh_live_0123456789abcdef"})
     void bareCredentialWithoutSchemeIsRefusedWithAHint(String header) {
-        ApiException e = Refusals.unauthorized("invalid_authorization_scheme", () -> BearerCredentials.parse(header));
+        Refusal e = Refusals.unauthorized("invalid_authorization_scheme", () -> BearerCredentials.parse(header));
 
         assertThat(e.getMessage()).contains("prefix it with 'Bearer '").doesNotContain(header);
     }
@@ -84,7 +84,7 @@ class BearerCredentialsTest {
 
     @Test
     void supabasePublishableKeyIsRefusedWithWhatToSendInstead() {
-        ApiException e = Refusals.unauthorized("supabase_key_not_accepted",
+        Refusal e = Refusals.unauthorized("supabase_key_not_accepted",
                 () -> BearerCredentials.parse("Bearer sb_publishable_Xf7ohl6dV2nrpM3vA9K3ZQ_Gq1yAbCd"));
 
         assertThat(e.getMessage()).contains("publishable key").contains("session.access_token").contains("gh_ API key");
@@ -92,7 +92,7 @@ class BearerCredentialsTest {
 
     @Test
     void supabaseSecretKeyIsRefusedWithWhatToSendInstead() {
-        ApiException e = Refusals.unauthorized("supabase_key_not_accepted",
+        Refusal e = Refusals.unauthorized("supabase_key_not_accepted",
                 () -> BearerCredentials.parse("Bearer sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"));
 
         assertThat(e.getMessage()).contains("secret key").contains("session.access_token").doesNotContain("N7UND0Ug");

@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -123,7 +123,7 @@ class SigningKeyRefreshTest {
         verifier.verify(tokenSignedWith(CURRENT));
         jwks.publish(STANDBY, CURRENT);
 
-        ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(tokenSignedWith(STANDBY)));
+        Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(tokenSignedWith(STANDBY)));
 
         assertThat(e.getMessage()).contains("key the project does not publish");
         server.verify(exactly(1), Jwks.fetch());
@@ -198,7 +198,7 @@ class SigningKeyRefreshTest {
         verifier.verify(signedWithRevokedKey); // still in memory; this request starts the refresh
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(signedWithRevokedKey));
+            Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(signedWithRevokedKey));
             assertThat(e.getMessage()).contains("key the project does not publish");
         });
         assertThat(verifier.verify(tokenSignedWith(CURRENT)).userId()).isEqualTo(userId);
@@ -306,7 +306,7 @@ class SigningKeyRefreshTest {
     }
 
     private void assertKeysUnavailable(AccessTokenVerifier verifier) {
-        ApiException e = Refusals.unauthorized("signing_keys_unavailable", () -> verifier.verify(tokenSignedWith(CURRENT)));
+        Refusal e = Refusals.unauthorized("signing_keys_unavailable", () -> verifier.verify(tokenSignedWith(CURRENT)));
         assertThat(e.getMessage())
                 .contains("signing keys cannot be fetched right now")
                 .doesNotContain(jwks.baseUrl())

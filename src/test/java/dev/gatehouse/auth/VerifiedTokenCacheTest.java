@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -79,7 +79,7 @@ class VerifiedTokenCacheTest {
         verifier.verify(token); // still the known key; starts the refresh
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            ApiException e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
+            Refusal e = Refusals.unauthorized("invalid_token", () -> verifier.verify(token));
             assertThat(e.getMessage()).contains("signature does not verify");
         });
     }

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -107,8 +107,8 @@ final class OutputSchema {
         return checked;
     }
 
-    static ApiException invalid(String task, String why) {
-        return new ApiException(502, "upstream_error", "invalid_task_output", null,
+    static Refusal invalid(String task, String why) {
+        return new Refusal(502, "upstream_error", "invalid_task_output", null,
                 "Task " + task + ": " + why + ". Retrying the request may succeed.", Map.of());
     }
 

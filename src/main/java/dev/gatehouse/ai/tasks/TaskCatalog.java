@@ -3,7 +3,7 @@ package dev.gatehouse.ai.tasks;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -119,12 +119,12 @@ public final class TaskCatalog {
         return Optional.ofNullable(tasks.get(name));
     }
 
-    /** @throws ApiException 404 in OpenAI's shape when there is no such task */
+    /** @throws Refusal 404 in OpenAI's shape when there is no such task */
     public Task require(String name) {
         Task task = tasks.get(name);
         if (task == null) {
             String shown = name == null ? "" : name.length() > 64 ? name.substring(0, 64) + "…" : name;
-            throw ApiException.notFound("No task named '" + shown + "'. GET /v1/tasks lists the tasks: " + String.join(", ", tasks.keySet()) + ".");
+            throw Refusal.notFound("No task named '" + shown + "'. GET /v1/tasks lists the tasks: " + String.join(", ", tasks.keySet()) + ".");
         }
         return task;
     }

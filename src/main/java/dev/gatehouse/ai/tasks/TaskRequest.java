@@ -1,7 +1,7 @@
 package dev.gatehouse.ai.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -28,7 +28,7 @@ record TaskRequest(String model, boolean stream, int maxTokens, Map<String, Valu
 
     static TaskRequest read(JsonNode body, Task task) {
         if (body == null || !body.isObject()) {
-            throw ApiException.badRequest(null, "The request body must be a JSON object such as {\"variables\": {...}}.");
+            throw Refusal.badRequest(null, "The request body must be a JSON object such as {\"variables\": {...}}.");
         }
         List<Problem> problems = new ArrayList<>();
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
@@ -44,7 +44,7 @@ record TaskRequest(String model, boolean stream, int maxTokens, Map<String, Valu
         if (!problems.isEmpty()) {
             String shown = problems.stream().limit(PROBLEMS_SHOWN).map(Problem::toString).collect(Collectors.joining("; "));
             String more = problems.size() > PROBLEMS_SHOWN ? "; and " + (problems.size() - PROBLEMS_SHOWN) + " more" : "";
-            throw ApiException.badRequest(problems.getFirst().where(), "Invalid request for task " + task.name() + ": " + shown + more + ".");
+            throw Refusal.badRequest(problems.getFirst().where(), "Invalid request for task " + task.name() + ": " + shown + more + ".");
         }
         return new TaskRequest(model, stream, maxTokens, values);
     }

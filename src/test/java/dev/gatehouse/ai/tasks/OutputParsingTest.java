@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import org.junit.jupiter.api.Test;
 
 class OutputParsingTest {
@@ -70,7 +70,7 @@ class OutputParsingTest {
 
     @Test
     void answerThatIsNotJsonIsAnUpstreamFailure() {
-        ApiException e = invalidOutput(HOMEWORK, "Sure! Here is the feedback: the student did well.");
+        Refusal e = invalidOutput(HOMEWORK, "Sure! Here is the feedback: the student did well.");
 
         assertThat(e.getMessage()).contains("Task homework-feedback: the model's answer was not valid JSON");
     }
@@ -87,7 +87,7 @@ class OutputParsingTest {
 
     @Test
     void missingRequiredFieldIsAnUpstreamFailureNamingIt() {
-        ApiException e = invalidOutput(HOMEWORK, """
+        Refusal e = invalidOutput(HOMEWORK, """
                 {"score": 85, "strengths": [], "improvements": []}""");
 
         assertThat(e.getMessage()).contains("output.summary: missing");
@@ -95,7 +95,7 @@ class OutputParsingTest {
 
     @Test
     void wrongTypesAreUpstreamFailuresNamingEachField() {
-        ApiException e = invalidOutput(HOMEWORK, """
+        Refusal e = invalidOutput(HOMEWORK, """
                 {"score": "85", "strengths": "Correct slicing", "improvements": [1], "summary": "ok"}""");
 
         assertThat(e.getMessage()).contains("output.score: expected an integer, got a string", "output.strengths: expected a list, got a string",
@@ -104,21 +104,21 @@ class OutputParsingTest {
 
     @Test
     void scoreOutOfRangeIsAnUpstreamFailure() {
-        ApiException e = invalidOutput(HOMEWORK, VALID_FEEDBACK.replace("85", "140"));
+        Refusal e = invalidOutput(HOMEWORK, VALID_FEEDBACK.replace("85", "140"));
 
         assertThat(e.getMessage()).contains("output.score: must be from 0 to 100, got 140");
     }
 
     @Test
     void valueOutsideAnOutputEnumIsAnUpstreamFailureWithItsPath() {
-        ApiException e = invalidOutput(SALES, VALID_ANALYSIS.replace("\"weak\"", "\"meh\""));
+        Refusal e = invalidOutput(SALES, VALID_ANALYSIS.replace("\"weak\"", "\"meh\""));
 
         assertThat(e.getMessage()).contains("output.objections[0].response_quality: must be one of strong, adequate, weak, missed");
     }
 
     @Test
     void answerThatIsAListInsteadOfAnObjectIsAnUpstreamFailure() {
-        ApiException e = invalidOutput(HOMEWORK, "[" + VALID_FEEDBACK + "]");
+        Refusal e = invalidOutput(HOMEWORK, "[" + VALID_FEEDBACK + "]");
 
         assertThat(e.getMessage()).contains("output: expected an object, got a list");
     }
@@ -143,9 +143,9 @@ class OutputParsingTest {
         assertThat(output.asText()).isEqualTo("You are a veterinarian. Write a 600-word blog post...");
     }
 
-    private static ApiException invalidOutput(Task task, String content) {
-        ApiException[] caught = new ApiException[1];
-        assertThatThrownBy(() -> task.parseOutput(content)).isInstanceOfSatisfying(ApiException.class, e -> {
+    private static Refusal invalidOutput(Task task, String content) {
+        Refusal[] caught = new Refusal[1];
+        assertThatThrownBy(() -> task.parseOutput(content)).isInstanceOfSatisfying(Refusal.class, e -> {
             assertThat(e.status()).isEqualTo(502);
             assertThat(e.type()).isEqualTo("upstream_error");
             assertThat(e.code()).isEqualTo("invalid_task_output");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class TaskCatalogTest {
     @Test
     void unknownTaskIsNotFound() {
         assertThat(CATALOG.find("write-my-essay")).isEmpty();
-        assertThatThrownBy(() -> CATALOG.require("write-my-essay")).isInstanceOfSatisfying(ApiException.class, e -> {
+        assertThatThrownBy(() -> CATALOG.require("write-my-essay")).isInstanceOfSatisfying(Refusal.class, e -> {
             assertThat(e.status()).isEqualTo(404);
             assertThat(e.code()).isEqualTo("not_found");
             assertThat(e.getMessage()).contains("write-my-essay", "mentor-answer");

@@ -3,7 +3,7 @@ package dev.gatehouse.ai.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gatehouse.web.ApiException;
+import dev.gatehouse.refusal.Refusal;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ class TaskFileTest {
         Task task = TaskCatalog.of(Map.of("course-code", VALID)).require("course-code");
 
         assertThatThrownBy(() -> task.render(TaskBody.empty().with("course_code", "csc-1x1").json()))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
+                .isInstanceOfSatisfying(Refusal.class, e -> {
                     assertThat(e.param()).isEqualTo("variables.course_code");
                     assertThat(e.getMessage()).contains("must match the pattern [A-Z]{3}-[0-9]{3}");
                 });
