@@ -2,8 +2,8 @@ package dev.gatehouse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.ai.Gateway;
-import dev.gatehouse.ai.GatewayConfig;
-import dev.gatehouse.ai.GatewayConfigLoader;
+import dev.gatehouse.ai.config.GatewayConfig;
+import dev.gatehouse.ai.config.GatewayConfigLoader;
 import dev.gatehouse.ai.tasks.TaskCatalog;
 import dev.gatehouse.auth.AccessTokenVerifier;
 import dev.gatehouse.auth.ApiKeyStore;

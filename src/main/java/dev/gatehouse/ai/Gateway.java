@@ -1,5 +1,25 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.ChatRequestValidator;
+import dev.gatehouse.ai.chat.Completion;
+import dev.gatehouse.ai.chat.OpenAiJson;
+import dev.gatehouse.ai.chat.Outcome;
+import dev.gatehouse.ai.chat.TokenCounter;
+import dev.gatehouse.ai.chat.TokenSource;
+import dev.gatehouse.ai.chat.Usage;
+import dev.gatehouse.ai.chat.UsageListener;
+import dev.gatehouse.ai.config.BreakerPolicy;
+import dev.gatehouse.ai.config.Deployment;
+import dev.gatehouse.ai.config.GatewayConfig;
+import dev.gatehouse.ai.provider.Upstream;
+import dev.gatehouse.ai.provider.UpstreamFailure;
+import dev.gatehouse.ai.routing.RouteAttempts;
+import dev.gatehouse.ai.routing.RouteStep;
+import dev.gatehouse.ai.stream.CallerGone;
+import dev.gatehouse.ai.stream.SseSink;
+import dev.gatehouse.ai.stream.StreamRelay;
+import dev.gatehouse.ai.stream.StreamResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.refusal.Refusal;
@@ -68,18 +88,12 @@ public final class Gateway implements AutoCloseable {
         });
         watchdog.setRemoveOnCancelPolicy(true);
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
-        Dialect openAi = new OpenAiDialect();
-        Dialect anthropic = new AnthropicDialect(config.limits().defaultMaxTokens());
         Map<String, RouteStep> steps = new LinkedHashMap<>();
         for (Deployment deployment : config.deployments().values()) {
             if (!deployment.enabled()) {
                 continue;
             }
-            Upstream upstream = switch (deployment.provider().kind()) {
-                case OPENAI -> new HttpUpstream(deployment, openAi, http, watchdog);
-                case ANTHROPIC -> new HttpUpstream(deployment, anthropic, http, watchdog);
-                case DEV_ECHO -> new DevEchoModel(config.limits().defaultMaxTokens());
-            };
+            Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog);
             CircuitBreaker breaker = CircuitBreaker.of(deployment.name(), breakerConfig);
             breakers.put(deployment.name(), breaker);
             steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * Finds the caller behind a personal API key ({@code gh_...}); implemented against the database elsewhere.
- * An {@link dev.gatehouse.web.Refusal} it throws reaches the client as it is; any other exception makes
+ * An {@link dev.gatehouse.refusal.Refusal} it throws reaches the client as it is; any other exception makes
  * the request fail with 503, never pass.
  */
 @FunctionalInterface

@@ -4,7 +4,7 @@
  * <p>Owns verification of Supabase access tokens (ES256/RS256 against the project's JWKS, HS256 against the
  * legacy JWT secret; the key, never the token, decides the algorithm), the parsing and classification of
  * bearer credentials, and the shape of a caller. Every refusal is an
- * {@link dev.gatehouse.web.Refusal#unauthorized 401} whose message says what to send instead; anything
+ * {@link dev.gatehouse.refusal.Refusal#unauthorized 401} whose message says what to send instead; anything
  * unexpected fails closed.
  *
  * <p>Must not touch: the database (API keys are looked up through {@link dev.gatehouse.auth.ApiKeyLookup},

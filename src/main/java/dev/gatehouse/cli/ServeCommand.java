@@ -1,5 +1,6 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.ai.chat.Usage;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.gatehouse.config.DevEnvironment;
 import dev.gatehouse.config.Mode;

@@ -1,5 +1,6 @@
 package dev.gatehouse.refusal;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -41,6 +42,19 @@ public final class Refusal extends RuntimeException {
 
     public static Refusal unavailable(String code, String message) {
         return new Refusal(503, "service_unavailable", code, null, message, Map.of());
+    }
+
+    /**
+     * OpenAI's error body {@code {"error":{"message","type","param","code"}}}: what the HTTP edge
+     * sends for a refusal, and what a stream sends as its last event when it fails mid-way.
+     */
+    public static Map<String, Object> body(String message, String type, String param, String code) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", message);
+        error.put("type", type);
+        error.put("param", param);
+        error.put("code", code);
+        return Map.of("error", error);
     }
 
     public int status() {

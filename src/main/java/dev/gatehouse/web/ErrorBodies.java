@@ -2,7 +2,6 @@ package dev.gatehouse.web;
 
 import dev.gatehouse.refusal.Refusal;
 import io.javalin.http.Context;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Writes errors in OpenAI's shape. The one place HTTP error bodies are produced. */
@@ -10,12 +9,7 @@ public final class ErrorBodies {
     private ErrorBodies() {}
 
     public static Map<String, Object> body(String message, String type, String param, String code) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("message", message);
-        error.put("type", type);
-        error.put("param", param);
-        error.put("code", code);
-        return Map.of("error", error);
+        return Refusal.body(message, type, param, code);
     }
 
     public static void write(Context ctx, Refusal e) {

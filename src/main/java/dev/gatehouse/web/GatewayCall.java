@@ -2,11 +2,11 @@ package dev.gatehouse.web;
 
 import dev.gatehouse.refusal.Refusal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.ai.ChatRequest;
-import dev.gatehouse.ai.Completion;
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.Completion;
 import dev.gatehouse.ai.Gateway;
-import dev.gatehouse.ai.SseWriter;
-import dev.gatehouse.ai.Usage;
+import dev.gatehouse.ai.stream.SseWriter;
+import dev.gatehouse.ai.chat.Usage;
 import dev.gatehouse.auth.Caller;
 import dev.gatehouse.quota.Admission;
 import dev.gatehouse.quota.QuotaGate;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.gatehouse.ai.ChatRequest;
+import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.Gateway;
 import dev.gatehouse.ai.tasks.RenderedTask;
 import dev.gatehouse.ai.tasks.Task;

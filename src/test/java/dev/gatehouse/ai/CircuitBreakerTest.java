@@ -1,5 +1,6 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.Completion;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;

@@ -1,5 +1,13 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.Completion;
+import dev.gatehouse.ai.chat.Outcome;
+import dev.gatehouse.ai.chat.TokenCounter;
+import dev.gatehouse.ai.chat.TokenSource;
+import dev.gatehouse.ai.chat.UsageListener;
+import dev.gatehouse.ai.config.GatewayConfigLoader;
+import dev.gatehouse.ai.stream.StreamResult;
 import static dev.gatehouse.ai.GatewayFixture.ask;
 import static dev.gatehouse.ai.GatewayFixture.askStreaming;
 import static dev.gatehouse.ai.GatewayFixture.gateway;

@@ -1,5 +1,10 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.Completion;
+import dev.gatehouse.ai.chat.Outcome;
+import dev.gatehouse.ai.chat.TokenCounter;
+import dev.gatehouse.ai.chat.TokenSource;
+import dev.gatehouse.ai.chat.Usage;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;

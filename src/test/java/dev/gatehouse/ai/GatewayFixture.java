@@ -1,5 +1,9 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.UsageListener;
+import dev.gatehouse.ai.config.GatewayConfig;
+import dev.gatehouse.ai.config.GatewayConfigLoader;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,5 +1,10 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.Outcome;
+import dev.gatehouse.ai.chat.TokenCounter;
+import dev.gatehouse.ai.chat.Usage;
+import dev.gatehouse.ai.stream.SseWriter;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * OpenAI {@code chat.completion} / {@code chat.completion.chunk} objects and error bodies, Anthropic
  * {@code message} objects, {@code event:}+{@code data:} streams and error bodies.
  */
-final class ProviderWire {
+public final class ProviderWire {
     static final String OPENAI_MODEL = "gpt-4o-mini-2024-07-18";
     static final String ANTHROPIC_MODEL = "claude-haiku-4-5-20251001";
     static final String OPENAI_ID = "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG";
@@ -125,7 +125,7 @@ final class ProviderWire {
         }
     }
 
-    static ObjectNode json(String text) {
+    public static ObjectNode json(String text) {
         try {
             return (ObjectNode) GatewayFixture.JSON.readTree(text);
         } catch (IOException e) {

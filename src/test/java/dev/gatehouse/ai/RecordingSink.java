@@ -1,5 +1,6 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.stream.SseSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.Completion;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -21,7 +22,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
-import okhttp3.Headers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -102,17 +102,6 @@ class RetryAndDeadlineTest {
         assertThat(gapBetweenPrimaryRequests()).isGreaterThanOrEqualTo(Duration.ofMillis(1_000));
     }
 
-    @Test
-    void retryAfterIsReadInEveryFormProvidersSend() {
-        Instant now = Instant.parse("2025-01-01T00:00:00Z");
-        assertThat(RetryAfter.from(Headers.of("retry-after", "7"), now)).isEqualTo(Duration.ofSeconds(7));
-        assertThat(RetryAfter.from(Headers.of("retry-after", "0.5"), now)).isEqualTo(Duration.ofMillis(500));
-        assertThat(RetryAfter.from(Headers.of("retry-after-ms", "250", "retry-after", "1"), now)).isEqualTo(Duration.ofMillis(250));
-        assertThat(RetryAfter.from(Headers.of("retry-after", "Wed, 01 Jan 2025 00:00:09 GMT"), now)).isEqualTo(Duration.ofSeconds(9));
-        assertThat(RetryAfter.from(Headers.of("retry-after", "Tue, 31 Dec 2024 23:59:00 GMT"), now)).isEqualTo(Duration.ZERO);
-        assertThat(RetryAfter.from(Headers.of("retry-after", "soon"), now)).isNull();
-        assertThat(RetryAfter.from(Headers.of(), now)).isNull();
-    }
 
     @Test
     void overallDeadlineBoundsTheWholeRequest() {

@@ -70,7 +70,7 @@ public final class Task {
     /**
      * Checks a {@code POST /v1/tasks/{task}} body and builds the Chat Completions request for it.
      *
-     * @throws dev.gatehouse.web.Refusal 400 naming the first bad field, listing all of them
+     * @throws dev.gatehouse.refusal.Refusal 400 naming the first bad field, listing all of them
      */
     public RenderedTask render(JsonNode body) {
         TaskRequest request = TaskRequest.read(body, this);
@@ -96,7 +96,7 @@ public final class Task {
      * Turns the assistant's content into the task's {@code output}: a JSON string for text tasks,
      * the checked object for JSON tasks (only the schema's properties, in its order).
      *
-     * @throws dev.gatehouse.web.Refusal 502 {@code invalid_task_output} when there is no
+     * @throws dev.gatehouse.refusal.Refusal 502 {@code invalid_task_output} when there is no
      *     content, or a JSON task's content is not valid JSON matching the schema
      */
     public JsonNode parseOutput(String assistantContent) {

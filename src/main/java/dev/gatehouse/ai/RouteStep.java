@@ -1,7 +1,0 @@
-package dev.gatehouse.ai;
-
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-
-/** A deployment as a route uses it, built once at start: its model and its circuit breaker (shared by every route naming it). */
-record RouteStep(Deployment deployment, Upstream upstream, CircuitBreaker breaker) {
-}

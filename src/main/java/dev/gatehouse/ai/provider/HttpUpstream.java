@@ -1,0 +1,158 @@
+package dev.gatehouse.ai.provider;
+
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.OpenAiJson;
+import dev.gatehouse.ai.config.Deployment;
+import dev.gatehouse.ai.stream.CallerGone;
+import dev.gatehouse.ai.stream.StreamRelay;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.refusal.Refusal;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+import okhttp3.Call;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * A deployment served over HTTP: the mechanism every provider API shares (one POST, status and
+ * fault classification, SSE reading, timeouts, cancellation); its {@link Dialect} supplies what differs.
+ */
+final class HttpUpstream implements Upstream {
+    private static final MediaType JSON = MediaType.get("application/json");
+    /** Enough of an error body to read its code and param; the rest is never read, logged or forwarded. */
+    private static final long ERROR_BODY_BYTES = 16 * 1024;
+    private static final Pattern SAFE_CODE = Pattern.compile("[a-z0-9_]{1,64}");
+    private static final Pattern SAFE_PARAM = Pattern.compile("[A-Za-z0-9_.\\[\\]]{1,128}");
+
+    private final Deployment deployment;
+    private final Dialect dialect;
+    private final OkHttpClient client;
+    private final HttpUrl url;
+    private final Headers headers;
+    private final ScheduledExecutorService watchdog;
+
+    /**
+     * @param shared   the gateway's client; this deployment derives one sharing its pool, with its own read timeout
+     * @param watchdog cancels a stream whose first event is late
+     */
+    HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog) {
+        this.deployment = deployment;
+        this.dialect = dialect;
+        this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
+        this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
+        Headers.Builder builder = new Headers.Builder();
+        deployment.provider().headers().forEach(builder::set);
+        if (deployment.provider().apiKey() != null) {
+            dialect.authorize(builder, deployment.provider().apiKey());
+        }
+        this.headers = builder.build();
+        this.watchdog = watchdog;
+    }
+
+    @Override
+    public ObjectNode complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
+        Call call = client.newCall(request(request, false));
+        call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try (Response response = call.execute()) {
+            if (!response.isSuccessful()) {
+                throw failure(response);
+            }
+            JsonNode body;
+            try {
+                body = OpenAiJson.MAPPER.readTree(response.body().byteStream());
+            } catch (JsonProcessingException e) {
+                throw UpstreamFailure.malformed("a body that is not JSON");
+            }
+            return dialect.fromUpstream(body);
+        } catch (IOException e) {
+            throw UpstreamFailure.forIo(e, false);
+        }
+    }
+
+    @Override
+    public void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure {
+        Call call = client.newCall(request(request, true));
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> firstEventDeadline = watchdog.schedule(() -> {
+            timedOut.set(true);
+            call.cancel();
+        }, firstEventTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        try (Response response = call.execute()) {
+            if (!response.isSuccessful()) {
+                throw failure(response);
+            }
+            MediaType type = response.body().contentType();
+            if (type == null || !"event-stream".equals(type.subtype())) {
+                throw UpstreamFailure.malformed("a stream answered as " + type);
+            }
+            StreamTranslator translator = dialect.streamTranslator();
+            SseEventReader.read(response.body().source(), (event, data) -> {
+                firstEventDeadline.cancel(false);
+                return translator.onEvent(event, data, relay);
+            });
+        } catch (CallerGone e) {
+            call.cancel();
+            throw e;
+        } catch (IOException e) {
+            throw UpstreamFailure.forIo(e, timedOut.get());
+        } finally {
+            firstEventDeadline.cancel(false);
+        }
+    }
+
+    private Request request(ChatRequest request, boolean stream) {
+        byte[] body = OpenAiJson.bytes(dialect.toUpstream(request, deployment, stream));
+        return new Request.Builder()
+                .url(url)
+                .headers(headers)
+                .header("Accept", stream ? "text/event-stream" : "application/json")
+                .post(RequestBody.create(body, JSON))
+                .build();
+    }
+
+    private static UpstreamFailure failure(Response response) {
+        int status = response.code();
+        Refusal callerError = status == 400 || status == 413 || status == 422 ? callerError(response) : null;
+        return UpstreamFailure.forStatus(status, RetryAfter.from(response.headers(), Instant.now()), callerError);
+    }
+
+    /**
+     * What the caller hears when the provider blames the request: a generic message, plus the
+     * provider's error code and param when they are plain identifiers (OpenAI's
+     * {@code context_length_exceeded}, {@code messages[1].content}). Never the provider's message:
+     * it can name the upstream model, account or limits.
+     */
+    private static Refusal callerError(Response response) {
+        String code = null;
+        String param = null;
+        try {
+            JsonNode error = OpenAiJson.MAPPER.readTree(response.peekBody(ERROR_BODY_BYTES).bytes()).path("error");
+            code = safe(error.path("code").asText(null), SAFE_CODE);
+            param = safe(error.path("param").asText(null), SAFE_PARAM);
+        } catch (IOException e) {
+            // an unreadable error body still means the request was refused; the generic message stands alone
+        }
+        int status = response.code() == 413 ? 413 : 400;
+        return new Refusal(status, "invalid_request_error", code, param,
+                "The model provider rejected this request as invalid (HTTP " + response.code() + "). "
+                        + "Check the messages, tools and parameters.", Map.of());
+    }
+
+    private static String safe(String value, Pattern pattern) {
+        return value != null && pattern.matcher(value).matches() ? value : null;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.gatehouse.ai.provider;
+
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.stream.StreamRelay;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.ai.config.Deployment;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import okhttp3.OkHttpClient;
+
+/** One deployment's model, whatever serves it: a provider over HTTP, or the offline dev model. */
+public sealed interface Upstream permits HttpUpstream, DevEchoModel {
+
+    /**
+     * The upstream that serves {@code deployment}: its provider's dialect over HTTP, or the offline
+     * dev model. The one place a provider kind picks its implementation, so dialects stay private here.
+     */
+    static Upstream of(Deployment deployment, int defaultMaxTokens, OkHttpClient http, ScheduledExecutorService watchdog) {
+        return switch (deployment.provider().kind()) {
+            case OPENAI -> new HttpUpstream(deployment, new OpenAiDialect(), http, watchdog);
+            case ANTHROPIC -> new HttpUpstream(deployment, new AnthropicDialect(defaultMaxTokens), http, watchdog);
+            case DEV_ECHO -> new DevEchoModel(defaultMaxTokens);
+        };
+    }
+
+    /** A whole answer as an OpenAI {@code chat.completion}; its {@code usage} only when the model reported one. */
+    ObjectNode complete(ChatRequest request, Duration timeout) throws UpstreamFailure;
+
+    /**
+     * Streams an answer into {@code relay} as OpenAI chunks, returning when the model finished.
+     * {@code firstEventTimeout} bounds the wait for the first event; after it, the deployment's
+     * attempt timeout bounds each silence. Throws {@link CallerGone} (from the relay) after cancelling
+     * the upstream call when the caller left.
+     */
+    void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure;
+}

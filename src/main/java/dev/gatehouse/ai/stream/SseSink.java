@@ -1,0 +1,20 @@
+package dev.gatehouse.ai.stream;
+
+import java.io.IOException;
+
+/**
+ * Where a stream's events go: implemented by the HTTP layer over the caller's response (see
+ * {@link SseWriter} for the ready one).
+ *
+ * <p>Contract: {@link #event} writes exactly one Server-Sent Event, {@code data: <data>\n\n}, and
+ * flushes it. {@code data} is UTF-8, one line (compact JSON, or {@code [DONE]}). The gateway calls
+ * it from the request's thread only, never concurrently. The first call is the moment the response
+ * is committed: if {@link Gateway#stream} throws, {@code event} was never called and the HTTP layer
+ * can still answer with an ordinary JSON error and status. An {@link IOException} means the caller
+ * is gone: the gateway stops reading upstream, cancels the upstream call and reports
+ * {@link Outcome#CUT_BY_CALLER}.
+ */
+@FunctionalInterface
+public interface SseSink {
+    void event(byte[] data) throws IOException;
+}

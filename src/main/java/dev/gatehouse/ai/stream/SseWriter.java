@@ -1,0 +1,48 @@
+package dev.gatehouse.ai.stream;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The {@link SseSink} over an output stream that is opened only when the first event is ready, so
+ * the HTTP layer can set status 200 and {@code Content-Type: text/event-stream} in {@code open}
+ * and still send a JSON error when the gateway fails before that. With Javalin:
+ * <pre>{@code
+ * new SseWriter(() -> {
+ *     ctx.status(200).contentType("text/event-stream");
+ *     ctx.header("Cache-Control", "no-cache");
+ *     return ctx.res().getOutputStream();
+ * })
+ * }</pre>
+ * Use the servlet's stream, not {@code ctx.outputStream()}: Javalin 7 wraps that one in its
+ * compression stream, which holds the whole response back until the handler returns (no event
+ * would reach the caller before the end, and a disconnect would go unnoticed).
+ */
+public final class SseWriter implements SseSink {
+    private static final byte[] PREFIX = {'d', 'a', 't', 'a', ':', ' '};
+    private static final byte[] END = {'\n', '\n'};
+
+    /** Opens the caller's response: commit headers here. */
+    @FunctionalInterface
+    public interface Opener {
+        OutputStream open() throws IOException;
+    }
+
+    private final Opener opener;
+    private OutputStream out;
+
+    public SseWriter(Opener opener) {
+        this.opener = opener;
+    }
+
+    @Override
+    public void event(byte[] data) throws IOException {
+        if (out == null) {
+            out = opener.open();
+        }
+        out.write(PREFIX);
+        out.write(data);
+        out.write(END);
+        out.flush();
+    }
+}

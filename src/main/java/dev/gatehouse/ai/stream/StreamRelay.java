@@ -1,0 +1,141 @@
+package dev.gatehouse.ai.stream;
+
+import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.OpenAiJson;
+import dev.gatehouse.ai.chat.TokenCounter;
+import dev.gatehouse.ai.chat.TokenSource;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gatehouse.refusal.Refusal;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries one attempt's OpenAI chunks to the caller's {@link SseSink} as they come, whatever the
+ * upstream: names the public alias as the model, drops upstream usage from chunks (the caller gets
+ * one usage chunk at the end, only if it asked), and counts the text it relays so a cut stream can
+ * still be charged. Nothing is buffered but a leading role-only chunk, held back until real content
+ * arrives so that an upstream failing right after its first event can still fall back.
+ */
+public final class StreamRelay {
+    private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+
+    private final SseSink sink;
+    private final ChatRequest request;
+    private List<ObjectNode> held;
+    private boolean committed;
+    private String id;
+    private long created;
+    private int upstreamPromptTokens = -1;
+    private int upstreamCompletionTokens = -1;
+    private int relayedCompletionTokens;
+
+    public StreamRelay(SseSink sink, ChatRequest request) {
+        this.sink = sink;
+        this.request = request;
+    }
+
+    /** Relays one chunk. Throws {@link CallerGone} when the caller's connection failed. */
+    public void chunk(ObjectNode chunk) {
+        chunk.put("model", request.alias());
+        chunk.remove("usage");
+        if (id == null) {
+            id = chunk.path("id").asText("chatcmpl-" + request.requestId());
+            created = chunk.path("created").asLong(OpenAiJson.now());
+        }
+        int tokens = 0;
+        boolean substance = false;
+        for (JsonNode choice : chunk.path("choices")) {
+            tokens += TokenCounter.generated(choice.path("delta"));
+            substance |= !choice.path("finish_reason").isNull() && !choice.path("finish_reason").isMissingNode();
+        }
+        relayedCompletionTokens += tokens;
+        if (!committed && tokens == 0 && !substance) {
+            if (held == null) {
+                held = new ArrayList<>(1);
+            }
+            held.add(chunk);
+            return;
+        }
+        flushHeld();
+        write(OpenAiJson.bytes(chunk));
+    }
+
+    /** Records usage the upstream reported; a negative count means "not in this event". */
+    public void upstreamUsage(int promptTokens, int completionTokens) {
+        if (promptTokens >= 0) {
+            upstreamPromptTokens = promptTokens;
+        }
+        if (completionTokens >= 0) {
+            upstreamCompletionTokens = completionTokens;
+        }
+    }
+
+    /** Whether anything reached the caller: from then on there is no fallback. */
+    public boolean committed() {
+        return committed;
+    }
+
+    /** Ends a finished stream: held chunks, the usage chunk if the caller asked for it, then {@code [DONE]}. */
+    public void finish() {
+        flushHeld();
+        if (request.includeUsage()) {
+            ObjectNode usageChunk = OpenAiJson.chunkWithoutChoices(id == null ? "chatcmpl-" + request.requestId() : id,
+                    id == null ? OpenAiJson.now() : created, request.alias());
+            usageChunk.set("usage", OpenAiJson.usage(promptTokens(), completionTokens()));
+            write(OpenAiJson.bytes(usageChunk));
+        }
+        write(DONE);
+    }
+
+    /**
+     * Ends a committed stream that the upstream broke: one error event in OpenAI's error shape, and
+     * no {@code [DONE]}, so SDKs raise instead of returning a silently truncated answer.
+     *
+     * @return false when the caller was gone too, so the event could not be written
+     */
+    public boolean fail() {
+        Map<String, Object> error = Refusal.body("The model provider failed mid-stream; the answer is incomplete. "
+                + "Quote request id " + request.requestId() + " when reporting it.", "server_error", null, "upstream_error");
+        try {
+            sink.event(OpenAiJson.MAPPER.writeValueAsBytes(error));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public int promptTokens() {
+        return upstreamPromptTokens >= 0 ? upstreamPromptTokens : TokenCounter.prompt(request.body());
+    }
+
+    /** The upstream's count when it gave one (a finished stream), else the tokens of the text relayed so far. */
+    public int completionTokens() {
+        return upstreamCompletionTokens >= 0 ? upstreamCompletionTokens : relayedCompletionTokens;
+    }
+
+    public TokenSource tokenSource() {
+        return upstreamPromptTokens >= 0 && upstreamCompletionTokens >= 0 ? TokenSource.UPSTREAM : TokenSource.TOKENIZER;
+    }
+
+    private void flushHeld() {
+        if (held != null) {
+            List<ObjectNode> chunks = held;
+            held = null;
+            for (ObjectNode chunk : chunks) {
+                write(OpenAiJson.bytes(chunk));
+            }
+        }
+    }
+
+    private void write(byte[] event) {
+        committed = true;
+        try {
+            sink.event(event);
+        } catch (IOException e) {
+            throw new CallerGone(e);
+        }
+    }
+}
