@@ -23,7 +23,7 @@ public final class ServeCommand {
     public static final String DEV_ISSUER = "http://127.0.0.1:54321/auth/v1";
 
     static final String HELP = """
-            Usage: java -jar target/gatehouse.jar [serve]
+            Usage: ./gatehouse [serve]
 
             Runs the service. Without DATABASE_URL (dev mode): starts an embedded PostgreSQL under
             GATEHOUSE_DATA_DIR (default .gatehouse), applies the compatibility layer, migrations and
