@@ -14,6 +14,7 @@ import dev.gatehouse.ops.Health;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -57,6 +58,14 @@ public final class Gatehouse implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The model aliases served, for the start-up banner; an alias the offline dev model stands in for says so. */
+    public List<String> servedModels() {
+        Map<String, String> standIns = gateway.devStandIns();
+        return gateway.servableModels().stream()
+                .map(m -> standIns.containsKey(m) ? m + " (" + standIns.get(m) + ", no provider key set)" : m)
+                .toList();
     }
 
     @Override
