@@ -83,9 +83,41 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void theBannerSaysWhereItRunsWhatItServesAndWhereMailAndDataGo() {
+        String banner = ServeCommand.banner(dev);
+
+        assertThat(banner).contains("Gatehouse is running at http://127.0.0.1:" + dev.port() + "  (mode: dev)",
+                "database:   embedded PostgreSQL; psql \"$(cat " + dir.resolve(".gatehouse/database-url") + ")\"",
+                "models:     gpt-4o-mini (dev-echo, no provider key set)", "dev-echo",
+                "mail:       dev mailbox (planned", "data:       " + dir.resolve(".gatehouse"));
+    }
+
+    @Test
     void theOtherDocumentsShellExamplesAreRunHereOrSayWhyNot() throws IOException {
         for (Path doc : List.of(Path.of("bench/README.md"), Path.of("supabase/README.md"))) {
             assertThat(blocks(doc)).as(doc.toString()).allSatisfy(b -> assertThat(b.skipped()).as(b.code()).isTrue());
+        }
+    }
+
+    @Test
+    void documentsPointOnlyToFilesTheRepositoryHas() throws IOException {
+        Pattern link = Pattern.compile("\\]\\(([^)#:]+)\\)|`([\\w./-]+\\.(?:md|sql|json|sh|java|toml|txt))`");
+        for (Path doc : List.of(Path.of("README.md"), Path.of("bench/README.md"), Path.of("supabase/README.md"))) {
+            Matcher m = link.matcher(Files.readString(doc));
+            while (m.find()) {
+                String target = m.group(1) != null ? m.group(1) : m.group(2);
+                Path parent = doc.toAbsolutePath().getParent();
+                assertThat(Files.exists(parent.resolve(target)) || Files.exists(Path.of(target)) || !target.contains("/") && somewhere(target))
+                        .as("%s points to %s", doc, target).isTrue();
+            }
+        }
+    }
+
+    /** A bare file name, as prose uses it ("the project's `config.toml`"), names a file somewhere in the repository. */
+    private static boolean somewhere(String fileName) throws IOException {
+        try (var files = Files.walk(Path.of("."))) {
+            return files.filter(p -> !p.startsWith("./target") && !p.startsWith("./.git"))
+                    .anyMatch(p -> p.getFileName().toString().equals(fileName));
         }
     }
 

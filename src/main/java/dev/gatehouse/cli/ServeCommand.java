@@ -137,7 +137,7 @@ public final class ServeCommand {
     }
 
     /** One block on start: where it listens, in which mode, on which database, what it serves, where mail and data go. */
-    static String banner(Running r) {
+    public static String banner(Running r) {
         Settings s = r.settings();
         String url = "http://" + s.bindHost() + ":" + r.port();
         boolean dev = s.mode() == Mode.DEV;

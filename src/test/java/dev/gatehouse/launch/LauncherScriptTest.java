@@ -151,6 +151,17 @@ class LauncherScriptTest {
         assertThat(run.output()).doesNotContain(" ran:");
     }
 
+    @Test
+    void jdkPrintsTheChosenHomeForOtherScripts() throws Exception {
+        jdk("17", "17", true);
+        Path newest = jdk("25", "25.0.1", true);
+
+        Run run = launch(Map.of());
+
+        assertThat(launch(Map.of(), "jdk").output().strip()).isEqualTo(newest.toString());
+        assertThat(run.output()).contains("java 25 ran:");
+    }
+
     private void built() throws IOException {
         Path jar = repo.resolve("target/gatehouse.jar");
         Files.createDirectories(jar.getParent());
