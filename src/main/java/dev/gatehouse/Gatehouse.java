@@ -60,12 +60,14 @@ public final class Gatehouse implements AutoCloseable {
         return app.port();
     }
 
-    /** The model aliases served, for the start-up banner; an alias the offline dev model stands in for says so. */
-    public List<String> servedModels() {
+    /** The model aliases served, for the start-up banner, naming those the offline dev model answers for. */
+    public String servedModels() {
         Map<String, String> standIns = gateway.devStandIns();
-        return gateway.servableModels().stream()
-                .map(m -> standIns.containsKey(m) ? m + " (" + standIns.get(m) + ", no provider key set)" : m)
-                .toList();
+        List<String> real = gateway.servableModels().stream().filter(m -> !standIns.containsKey(m)).toList();
+        String served = real.isEmpty() ? "none" : String.join(", ", real);
+        return standIns.isEmpty() ? served
+                : served + "; answered by " + String.join("/", new java.util.LinkedHashSet<>(standIns.values())) + " (no provider key set): "
+                        + String.join(", ", standIns.keySet());
     }
 
     @Override

@@ -56,13 +56,14 @@ public final class ServeCommand {
 
         @Override
         public void close() {
+            int port = port(); // unknown once the server has stopped
             service.close();
             pool.close();
             if (embedded != null) {
                 embedded.close();
             }
             log.info("Gatehouse stopped: HTTP server on {}:{}, AI gateway, usage settlement (pending settlements written), database pool{}",
-                    settings.bindHost(), port(), embedded != null ? ", embedded PostgreSQL (data kept in " + settings.dataDir() + ")" : "");
+                    settings.bindHost(), port, embedded != null ? ", embedded PostgreSQL (data kept in " + settings.dataDir() + ")" : "");
         }
     }
 
@@ -148,7 +149,7 @@ public final class ServeCommand {
         } else {
             b.append("  database:   ").append(s.databaseUrl().location()).append('\n');
         }
-        b.append("  models:     ").append(String.join(", ", r.service().servedModels())).append('\n');
+        b.append("  models:     ").append(r.service().servedModels()).append('\n');
         b.append("  mail:       ").append(dev ? "dev mailbox (planned: no mail is written or sent yet)" : "not sent yet (the email outbox is planned)").append('\n');
         if (dev) {
             b.append("  data:       ").append(s.dataDir()).append(" (database, dev JWT secret)\n");
