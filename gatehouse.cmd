@@ -22,7 +22,7 @@ if not defined STALE (
 if defined STALE (
   echo Building target\gatehouse.jar ^(the first build downloads Maven and the dependencies^)... 1>&2
   pushd "%HERE%"
-  call mvnw.cmd -B -DskipTests package || (popd & exit /b 1)
+  call mvnw.cmd -B -Dmaven.test.skip=true package || (popd & exit /b 1)
   popd
 )
 "%JAVA%" -jar "%JAR%" %*

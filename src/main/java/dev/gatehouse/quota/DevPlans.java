@@ -1,5 +1,6 @@
 package dev.gatehouse.quota;
 
+import dev.gatehouse.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,7 +42,7 @@ public final class DevPlans {
 
     /** Puts the user on {@code planId} in one transaction and returns what admission now sees. */
     public static UsageSummary putOnPlan(Connection c, UUID userId, String planId) throws SQLException {
-        inTransaction(c, () -> {
+        Transaction.run(c, () -> {
             try (PreparedStatement end = c.prepareStatement("update public.subscriptions set status = 'canceled', canceled_at = now(), "
                     + "current_period_end = least(current_period_end, now()) where user_id = ? and " + LIVE)) {
                 end.setObject(1, userId);
@@ -63,7 +64,7 @@ public final class DevPlans {
 
     /** Starts a fresh usage period for the user, in one transaction, and returns what admission now sees. */
     public static UsageSummary resetUsage(Connection c, UUID userId) throws SQLException {
-        inTransaction(c, () -> {
+        Transaction.run(c, () -> {
             try (PreparedStatement roll = c.prepareStatement("update public.subscriptions set current_period_start = now(), "
                     + "current_period_end = now() + interval '1 month' where user_id = ? and " + LIVE
                     + " and current_period_start <= now() and now() < current_period_end")) {
@@ -83,24 +84,6 @@ public final class DevPlans {
         try (PreparedStatement ps = c.prepareStatement(SUMMARY)) {
             ps.setObject(1, userId);
             return UsageSummary.read(ps);
-        }
-    }
-
-    private interface Work {
-        void run() throws SQLException;
-    }
-
-    private static void inTransaction(Connection c, Work work) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            work.run();
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
         }
     }
 }

@@ -115,7 +115,7 @@ class LauncherScriptTest {
         assertThat(first.output()).contains("Building target/gatehouse.jar", "compiler:3.14.1:compile (default-compile)", "Built target/gatehouse.jar", "java 25 ran: -jar");
         assertThat(second.output()).doesNotContain("Building").contains("java 25 ran: -jar");
         assertThat(afterNewMigration.output()).contains("Building");
-        assertThat(mvnwCalls()).hasSize(2).allSatisfy(call -> assertThat(call).isEqualTo("mvnw JAVA_HOME=" + home + " -B -DskipTests package"));
+        assertThat(mvnwCalls()).hasSize(2).allSatisfy(call -> assertThat(call).isEqualTo("mvnw JAVA_HOME=" + home + " -B -Dmaven.test.skip=true package"));
         assertThat(jar).exists();
     }
 
