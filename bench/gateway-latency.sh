@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rates="${1:-200,500,1000}"
 seconds="${2:-10}"
+JAVA_HOME="$(./gatehouse jdk)"   # a JDK 21+, found as ./gatehouse finds it
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 ./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 endpoints="$(mktemp)"

@@ -14,6 +14,7 @@ import dev.gatehouse.ops.Health;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -57,6 +58,16 @@ public final class Gatehouse implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The model aliases served, for the start-up banner, naming those the offline dev model answers for. */
+    public String servedModels() {
+        Map<String, String> standIns = gateway.devStandIns();
+        List<String> real = gateway.servableModels().stream().filter(m -> !standIns.containsKey(m)).toList();
+        String served = real.isEmpty() ? "none" : String.join(", ", real);
+        return standIns.isEmpty() ? served
+                : served + "; answered by " + String.join("/", new java.util.LinkedHashSet<>(standIns.values())) + " (no provider key set): "
+                        + String.join(", ", standIns.keySet());
     }
 
     @Override

@@ -1,28 +1,39 @@
 package dev.gatehouse;
 
-import dev.gatehouse.ai.tasks.TaskDefinitionException;
 import dev.gatehouse.cli.Args;
+import dev.gatehouse.cli.DevCommand;
+import dev.gatehouse.cli.ExitCode;
+import dev.gatehouse.cli.Failures;
+import dev.gatehouse.cli.LogLevel;
 import dev.gatehouse.cli.MigrateCommand;
 import dev.gatehouse.cli.ServeCommand;
 import dev.gatehouse.cli.TokenCommand;
-import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.EnvFile;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
-/** {@code java -jar gatehouse.jar [serve|migrate|token|help] ...}. */
+/**
+ * {@code ./gatehouse [command] ...} (or {@code java -jar target/gatehouse.jar}). The jar's manifest starts
+ * {@code dev.gatehouse.launch.JavaVersionCheck}, which says so on a JDK older than 21 and then calls {@link #main}.
+ */
 public final class Main {
     private static final String USAGE = """
-            Usage: java -jar target/gatehouse.jar [command] [options]
+            Usage: ./gatehouse [command] [options]      (or: java -jar target/gatehouse.jar ...)
 
             Commands:
               serve              run the service (default)
               migrate [--seed]   apply supabase/migrations to DATABASE_URL (or the dev database)
               token --email E    print an access token for a user, shaped like Supabase Auth's
-              help               this text
+              dev plan --email E --plan free|pro|enterprise
+                                 dev mode: put a user on a plan (a subscription with a current period)
+              dev reset-usage --email E
+                                 dev mode: start a fresh usage period for a user
+              test               (./gatehouse only) run the whole test suite: ./mvnw verify
+              help, --help, -h   this text
 
-            Each command takes --help. Configuration comes from the environment and .env (see .env.example).
+            Each command takes --help. --debug prints the stack trace of a failure.
+            Configuration comes from the environment and .env (see .env.example).
             """;
 
     private Main() {}
@@ -32,29 +43,31 @@ public final class Main {
     }
 
     static int run(String[] argv, Map<String, String> env) {
-        String command = argv.length == 0 || argv[0].startsWith("-") ? "serve" : argv[0];
-        String[] rest = argv.length == 0 || argv[0].startsWith("-") ? argv : Arrays.copyOfRange(argv, 1, argv.length);
+        boolean debug = Arrays.asList(argv).contains("--debug");
+        String[] args = Arrays.stream(argv).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+        boolean topLevelHelp = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
+        boolean implicitServe = args.length == 0 || args[0].startsWith("-") && !topLevelHelp;
+        String command = topLevelHelp ? "help" : implicitServe ? "serve" : args[0];
+        String[] rest = implicitServe ? args : Arrays.copyOfRange(args, 1, args.length);
         try {
+            LogLevel.apply(env);
             return switch (command) {
                 case "serve" -> new ServeCommand().run(Args.parse(rest), env);
                 case "migrate" -> new MigrateCommand().run(Args.parse(rest), env);
                 case "token" -> new TokenCommand().run(Args.parse(rest), env);
-                case "help", "--help", "-h" -> {
+                case "dev" -> new DevCommand().run(rest, env);
+                case "help" -> {
                     System.out.print(USAGE);
-                    yield 0;
+                    yield ExitCode.OK.code();
                 }
                 default -> {
                     System.err.println("unknown command '" + command + "'\n");
                     System.err.print(USAGE);
-                    yield 2;
+                    yield ExitCode.USAGE.code();
                 }
             };
-        } catch (Args.UsageException e) {
-            System.err.println(command + ": " + e.getMessage());
-            return 2;
-        } catch (ConfigException | TaskDefinitionException e) {
-            System.err.println(e.getMessage());
-            return 78; // EX_CONFIG
+        } catch (RuntimeException e) {
+            return Failures.report(command, e, debug, System.err);
         }
     }
 }

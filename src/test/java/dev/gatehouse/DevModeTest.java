@@ -2,6 +2,10 @@ package dev.gatehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.cli.ServeCommand;
 import dev.gatehouse.db.DatabaseUrl;
@@ -18,6 +22,7 @@ import java.sql.ResultSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The README's run command, as a person uses it: dev mode on an empty data dir creates, migrates and
@@ -27,6 +32,28 @@ import org.junit.jupiter.api.io.TempDir;
 class DevModeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void aDevStartLogsTheUnconfiguredDeploymentsInOneInfoLineAndShutdownSaysWhatItStopped(@TempDir Path dataDir) {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        int port;
+        try {
+            try (ServeCommand.Running dev = ServeCommand.start(Map.of("GATEHOUSE_DATA_DIR", dataDir.toString(), "GATEHOUSE_PORT", "0"))) {
+                port = dev.port();
+                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+                assertThat(events.list).extracting(ILoggingEvent::getFormattedMessage).filteredOn(m -> m.contains("OPENAI_API_KEY not set"))
+                        .singleElement().asString().contains("anthropic-haiku (ANTHROPIC_API_KEY not set)", "groq-llama-3.1-8b (GROQ_API_KEY not set)");
+            }
+        } finally {
+            root.detachAppender(events);
+        }
+        assertThat(events.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(m -> assertThat(m).startsWith("Gatehouse stopped: HTTP server on 127.0.0.1:" + port + ", AI gateway")
+                        .contains("embedded PostgreSQL"));
+    }
 
     @Test
     void runCommandServesTheWholeFlowOfflineAndKeepsItsDataAcrossRestarts(@TempDir Path dataDir) throws Exception {

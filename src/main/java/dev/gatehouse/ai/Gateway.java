@@ -61,6 +61,7 @@ public final class Gateway implements AutoCloseable {
     private final boolean ownsHttp;
     private final UsageListener listener;
     private final List<String> servableModels;
+    private final Map<String, String> devStandIns;
 
     public Gateway(GatewayConfig config) {
         this(config, defaultHttpClient(), true, UsageListener.NONE);
@@ -80,6 +81,7 @@ public final class Gateway implements AutoCloseable {
         this.ownsHttp = ownsHttp;
         this.listener = listener;
         this.servableModels = config.servableModels();
+        this.devStandIns = config.devStandIns();
         this.validator = new ChatRequestValidator(servableModels, config.limits().maxInputChars());
         this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, "gateway-stream-watchdog");
@@ -126,6 +128,11 @@ public final class Gateway implements AutoCloseable {
     /** Public model aliases that can be served now, in config order, for {@code GET /v1/models}. */
     public List<String> servableModels() {
         return servableModels;
+    }
+
+    /** Aliases the offline dev model answers in dev mode without provider keys, each to the alias that names it ({@link GatewayConfig#devStandIns()}). */
+    public Map<String, String> devStandIns() {
+        return devStandIns;
     }
 
     /** Each enabled deployment's circuit breaker state (CLOSED, OPEN, HALF_OPEN...), for readiness and status pages. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,9 +35,7 @@ public final class AuthUsers {
      * non-null strings are set to {@code ''}, so the user could also sign in through a local Auth server.
      */
     public static AuthUser signUp(Connection c, String email) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
+        Transaction.run(c, () -> {
             UUID id = UUID.randomUUID();
             String displayName = email.substring(0, email.indexOf('@'));
             try (PreparedStatement ps = c.prepareStatement("""
@@ -60,13 +59,7 @@ public final class AuthUsers {
                 ps.setString(4, email.toLowerCase(java.util.Locale.ROOT));
                 ps.executeUpdate();
             }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(autoCommit);
-        }
+        });
         return byEmail(c, email).orElseThrow(() -> new IllegalStateException("user " + email + " vanished right after sign-up"));
     }
 }

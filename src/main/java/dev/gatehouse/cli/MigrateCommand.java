@@ -11,7 +11,7 @@ import java.util.Set;
 /** {@code migrate [--seed]}: brings DATABASE_URL (or the dev database) to the bundled migrations. */
 public final class MigrateCommand {
     static final String HELP = """
-            Usage: java -jar target/gatehouse.jar migrate [--seed]
+            Usage: ./gatehouse migrate [--seed]
 
             Applies supabase/migrations (bundled in the jar) to DATABASE_URL, recording each in
             supabase_migrations.schema_migrations like the Supabase CLI. On plain PostgreSQL the

@@ -10,6 +10,11 @@ import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationRunner;
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.db.DatabaseUnreachable;
+import io.javalin.util.JavalinBindException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
@@ -24,7 +29,7 @@ public final class ServeCommand {
     public static final String DEV_ISSUER = "http://127.0.0.1:54321/auth/v1";
 
     static final String HELP = """
-            Usage: java -jar target/gatehouse.jar [serve]
+            Usage: ./gatehouse [serve]
 
             Runs the service. Without DATABASE_URL (dev mode): starts an embedded PostgreSQL under
             GATEHOUSE_DATA_DIR (default .gatehouse), applies the compatibility layer, migrations and
@@ -40,7 +45,7 @@ public final class ServeCommand {
         args.allow(Set.of());
         Running running = start(env);
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "gatehouse-shutdown"));
-        printBanner(running.settings(), running.port());
+        System.out.println(banner(running));
         return waitForever();
     }
 
@@ -52,17 +57,21 @@ public final class ServeCommand {
 
         @Override
         public void close() {
+            int port = port(); // unknown once the server has stopped
             service.close();
             pool.close();
             if (embedded != null) {
                 embedded.close();
             }
+            log.info("Gatehouse stopped: HTTP server on {}:{}, AI gateway, usage settlement (pending settlements written), database pool{}",
+                    settings.bindHost(), port, embedded != null ? ", embedded PostgreSQL (data kept in " + settings.dataDir() + ")" : "");
         }
     }
 
     /** Starts everything {@code serve} runs and returns once the service answers. */
     public static Running start(Map<String, String> env) {
         Settings settings = Settings.load(env);
+        checkPortFree(settings);
         if (settings.mode() == Mode.DEV && settings.jwtSecret() == null) {
             settings = settings.withJwtSecret(DevEnvironment.jwtSecret(settings.dataDir()));
         }
@@ -72,6 +81,9 @@ public final class ServeCommand {
             if (settings.embeddedDatabase()) {
                 embedded = DevEnvironment.startDatabase(settings.dataDir());
                 settings = settings.withDatabase(embedded.url(EmbeddedDatabase.DATABASE));
+            }
+            if (!settings.embeddedDatabase()) {
+                reachable(settings.databaseUrl());
             }
             if (settings.mode() == Mode.DEV) {
                 migrateDev(settings.databaseUrl());
@@ -85,7 +97,33 @@ public final class ServeCommand {
             if (embedded != null) {
                 embedded.close();
             }
-            throw e;
+            throw e instanceof JavalinBindException ? portInUse(settings, e) : e;
+        }
+    }
+
+    /** Fails before the slow part of a start (the embedded database) when the port is taken. */
+    private static void checkPortFree(Settings s) {
+        if (s.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as Jetty binds, so a port in TIME_WAIT is not mistaken for a taken one
+            probe.bind(new InetSocketAddress(s.bindHost(), s.port()));
+        } catch (IOException e) {
+            throw portInUse(s, e);
+        }
+    }
+
+    private static StartFailure portInUse(Settings s, Exception cause) {
+        return new StartFailure(ExitCode.PORT_IN_USE, "Port " + s.port() + " on " + s.bindHost() + " is already in use (GATEHOUSE_PORT=" + s.port() + ").\n"
+                + "Stop what listens there (another Gatehouse?), or set GATEHOUSE_PORT to a free port.", cause);
+    }
+
+    private static void reachable(DatabaseUrl url) {
+        try (Connection ignored = Database.connect(url)) {
+            log.debug("database at {} reachable", url.location());
+        } catch (SQLException e) {
+            throw new DatabaseUnreachable("The database at " + url.location() + " answered with an error: " + e.getMessage(), e);
         }
     }
 
@@ -100,19 +138,27 @@ public final class ServeCommand {
         }
     }
 
-    private static void printBanner(Settings s, int port) {
-        String url = "http://" + s.bindHost() + ":" + port;
+    /** One block on start: where it listens, in which mode, on which database, what it serves, where mail and data go. */
+    public static String banner(Running r) {
+        Settings s = r.settings();
+        String url = "http://" + s.bindHost() + ":" + r.port();
+        boolean dev = s.mode() == Mode.DEV;
         StringBuilder b = new StringBuilder();
-        b.append("\nGatehouse is running at ").append(url).append("  (mode: ").append(s.mode().name().toLowerCase()).append(")\n");
-        if (s.mode() == Mode.DEV) {
-            b.append("  data dir:   ").append(s.dataDir()).append('\n');
-            if (s.embeddedDatabase() || s.databaseUrl().jdbcUrl().contains("127.0.0.1")) {
-                b.append("  database:   psql \"$(cat ").append(s.dataDir().resolve(DevEnvironment.DATABASE_URL_FILE)).append(")\"\n");
-            }
-            b.append("  a token:    java -jar target/gatehouse.jar token --email student@example.com\n");
+        b.append("\nGatehouse is running at ").append(url).append("  (mode: ").append(s.mode().name().toLowerCase(java.util.Locale.ROOT)).append(")\n");
+        if (r.embedded() != null) {
+            b.append("  database:   embedded PostgreSQL; psql \"$(cat ").append(s.dataDir().resolve(DevEnvironment.DATABASE_URL_FILE)).append(")\"\n");
+        } else {
+            b.append("  database:   ").append(s.databaseUrl().location()).append('\n');
+        }
+        b.append("  models:     ").append(r.service().servedModels()).append('\n');
+        b.append("  mail:       ").append(dev ? "dev mailbox (planned: no mail is written or sent yet)" : "not sent yet (the email outbox is planned)").append('\n');
+        if (dev) {
+            b.append("  data:       ").append(s.dataDir()).append(" (database, dev JWT secret)\n");
+            b.append("  a token:    ./gatehouse token --email student@example.com\n");
             b.append("  try:        curl ").append(url).append("/health\n");
         }
-        System.out.println(b);
+        b.append("  stop:       Ctrl-C");
+        return b.toString();
     }
 
     private static int waitForever() {

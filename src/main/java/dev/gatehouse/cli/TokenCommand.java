@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 /** {@code token --email E [--ttl 1h]}: prints one access token, shaped like Supabase Auth's. */
 public final class TokenCommand {
     static final String HELP = """
-            Usage: java -jar target/gatehouse.jar token --email <email> [--ttl <duration>]
+            Usage: ./gatehouse token --email <email> [--ttl <duration>]
 
             Prints one line: an access token for that user with the claims Supabase Auth issues
             (sub, email, role and aud "authenticated", exp, iat, iss, session_id, aal, amr,
@@ -44,10 +44,7 @@ public final class TokenCommand {
             return 0;
         }
         args.allow(Set.of("email", "ttl"));
-        String email = args.value("email");
-        if (email == null || !EMAIL.matcher(email).matches()) {
-            throw new Args.UsageException("--email <address> is required and must be an email address");
-        }
+        String email = requireEmail(args);
         Duration ttl = parseTtl(args.value("ttl"));
         Settings settings = Settings.load(env);
         boolean dev = settings.mode() == Mode.DEV;
@@ -74,6 +71,14 @@ public final class TokenCommand {
             System.err.println("token: database error: " + e.getMessage());
             return 1;
         }
+    }
+
+    static String requireEmail(Args args) {
+        String email = args.value("email");
+        if (email == null || !EMAIL.matcher(email).matches()) {
+            throw new Args.UsageException("--email <address> is required and must be an email address");
+        }
+        return email;
     }
 
     static Duration parseTtl(String text) {

@@ -34,7 +34,7 @@ public final class DevEnvironment {
             if (Files.isRegularFile(file)) {
                 return Files.readString(file).strip();
             }
-            Files.createDirectories(dataDir);
+            ensureWritable(dataDir);
             byte[] bytes = new byte[48];
             new SecureRandom().nextBytes(bytes);
             String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
@@ -48,7 +48,15 @@ public final class DevEnvironment {
 
     /** Starts the embedded database in the data dir and writes its psql URL next to it. */
     public static EmbeddedDatabase startDatabase(Path dataDir) {
-        EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"), true);
+        ensureWritable(dataDir);
+        DataDirLock lock = DataDirLock.acquire(dataDir);
+        EmbeddedDatabase db;
+        try {
+            db = EmbeddedDatabase.start(dataDir.resolve("postgres"), true, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         try {
             Files.writeString(dataDir.resolve(DATABASE_URL_FILE), db.psqlUrl(EmbeddedDatabase.DATABASE) + "\n");
         } catch (IOException e) {
@@ -109,6 +117,21 @@ public final class DevEnvironment {
                 MigrationRunner.bundled().migrate(c, true);
             }
             return work.apply(c);
+        }
+    }
+
+    /** Creates the data dir and proves it can be written, so a read-only one fails with one plain line. */
+    static void ensureWritable(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            Path probe = Files.createTempFile(dataDir, ".write-test", "");
+            Files.delete(probe);
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : String.valueOf(e.getMessage());
+            throw new DataDirUnavailable(DataDirUnavailable.Reason.NOT_WRITABLE, "The data dir " + dataDir + " cannot be written (" + why + ").\n"
+                    + "Set GATEHOUSE_DATA_DIR to a writable folder (dev mode keeps its database and secret there).", e);
         }
     }
 

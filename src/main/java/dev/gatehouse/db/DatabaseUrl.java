@@ -46,6 +46,13 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
         return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
     }
 
+    /** {@code host:port/database} of the JDBC URL, for messages (no user, password or options). */
+    public String location() {
+        String rest = jdbcUrl.replaceFirst("^jdbc:postgresql://", "");
+        int query = rest.indexOf('?');
+        return query < 0 ? rest : rest.substring(0, query);
+    }
+
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }

@@ -17,17 +17,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final String SUPERUSER = "postgres";
 
     private final EmbeddedPostgres postgres;
+    private final AutoCloseable afterStop;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, AutoCloseable afterStop) {
         this.postgres = postgres;
+        this.afterStop = afterStop;
+    }
+
+    public static EmbeddedDatabase start(Path dataDir, boolean durable) {
+        return start(dataDir, durable, () -> { });
     }
 
     /**
      * Starts a server whose data lives in {@code dataDir}, created on first use and kept after.
      *
-     * @param durable fsync on and data kept (dev); off and deleted at close for throwaway test clusters
+     * @param durable   fsync on and data kept (dev); off and deleted at close for throwaway test clusters
+     * @param afterStop closed once the server has stopped (the data dir's lock)
      */
-    public static EmbeddedDatabase start(Path dataDir, boolean durable) {
+    public static EmbeddedDatabase start(Path dataDir, boolean durable, AutoCloseable afterStop) {
         try {
             Files.createDirectories(dataDir);
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
@@ -42,7 +49,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setLocaleConfig("locale", "C.UTF-8")
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
-            return new EmbeddedDatabase(pg);
+            return new EmbeddedDatabase(pg, afterStop);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dataDir, e);
         }
@@ -62,10 +69,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
+        try (AutoCloseable last = afterStop) {
             postgres.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stop the embedded PostgreSQL", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot release what the embedded PostgreSQL held", e);
         }
     }
 }

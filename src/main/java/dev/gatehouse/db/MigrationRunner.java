@@ -238,22 +238,9 @@ public final class MigrationRunner {
         return true;
     }
 
-    private interface SqlWork {
-        void run() throws SQLException;
-    }
-
-    private static void inTransaction(Connection c, SqlWork work, String what) {
+    private static void inTransaction(Connection c, Transaction.Work work, String what) {
         try {
-            c.setAutoCommit(false);
-            try {
-                work.run();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            Transaction.run(c, work);
         } catch (SQLException e) {
             throw new MigrationException(what + " failed: " + e.getMessage(), e);
         }

@@ -91,22 +91,7 @@ public final class QuotaGate implements AutoCloseable {
     public UsageSummary summary(UUID userId) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SUMMARY)) {
             ps.setObject(1, userId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new UsageSummary(
-                        rs.getString("plan_id"),
-                        instant(rs.getTimestamp("period_start")),
-                        instant(rs.getTimestamp("period_end")),
-                        (Integer) rs.getObject("requests_limit"),
-                        rs.getInt("requests_used"),
-                        (Long) rs.getObject("tokens_limit"),
-                        rs.getLong("tokens_used"),
-                        rs.getInt("requests_per_minute"),
-                        rs.getInt("max_output_tokens"),
-                        java.util.List.of((String[]) rs.getArray("allowed_models").getArray()),
-                        java.util.List.of((String[]) rs.getArray("allowed_tasks").getArray()),
-                        rs.getBoolean("allow_raw_chat"));
-            }
+            return UsageSummary.read(ps);
         } catch (SQLException e) {
             log.error("usage summary failed ({}): {}", e.getSQLState(), e.getMessage());
             throw Refusal.unavailable("quota_unavailable", "Usage cannot be read right now. Retry shortly.");

@@ -1,5 +1,9 @@
 package dev.gatehouse.quota;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 
@@ -16,4 +20,29 @@ public record UsageSummary(
         int maxOutputTokens,
         List<String> allowedModels,
         List<String> allowedTasks,
-        boolean allowRawChat) {}
+        boolean allowRawChat) {
+
+    /** Runs a prepared {@code select * from private.ai_usage_summary(?)} and reads its one row. */
+    static UsageSummary read(PreparedStatement summary) throws SQLException {
+        try (ResultSet rs = summary.executeQuery()) {
+            rs.next();
+            return new UsageSummary(
+                    rs.getString("plan_id"),
+                    instant(rs.getTimestamp("period_start")),
+                    instant(rs.getTimestamp("period_end")),
+                    (Integer) rs.getObject("requests_limit"),
+                    rs.getInt("requests_used"),
+                    (Long) rs.getObject("tokens_limit"),
+                    rs.getLong("tokens_used"),
+                    rs.getInt("requests_per_minute"),
+                    rs.getInt("max_output_tokens"),
+                    List.of((String[]) rs.getArray("allowed_models").getArray()),
+                    List.of((String[]) rs.getArray("allowed_tasks").getArray()),
+                    rs.getBoolean("allow_raw_chat"));
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

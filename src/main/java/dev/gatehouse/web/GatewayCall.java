@@ -27,6 +27,7 @@ import java.util.function.Function;
  * {@code failed}, which gives its request back.
  */
 final class GatewayCall {
+    static final String DEV_STAND_IN_HEADER = "x-gatehouse-dev-stand-in";
     private final Gateway gateway;
     private final QuotaGate quota;
 
@@ -50,7 +51,13 @@ final class GatewayCall {
         switch (admission) {
             case Admission.Rejected r -> throw rejection(r);
             case Admission.Admitted a -> {
-                ChatRequest bound = new ChatRequest(unbound.body(), unbound.alias(), Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
+                // Dev mode without provider keys: the offline model answers under its own name, and says for whom.
+                String standIn = gateway.devStandIns().get(unbound.alias());
+                if (standIn != null) {
+                    ctx.header(DEV_STAND_IN_HEADER, standIn + " answered for " + unbound.alias() + " (dev mode, no provider key set)");
+                }
+                ChatRequest bound = new ChatRequest(unbound.body(), standIn != null ? standIn : unbound.alias(),
+                        Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
                 Usage usage = null;
                 try {
                     if (bound.streaming()) {

@@ -69,7 +69,7 @@ public final class GatewayEndpoints {
             out.put("object", "task.result");
             out.put("id", completion.body().path("id").asText());
             out.put("task", task.name());
-            out.put("model", request.alias());
+            out.put("model", completion.body().path("model").asText(request.alias()));
             out.set("output", task.parseOutput(message.path("content").asText("")));
             out.put("finish_reason", completion.body().path("choices").path(0).path("finish_reason").asText(null));
             out.set("usage", completion.body().path("usage"));

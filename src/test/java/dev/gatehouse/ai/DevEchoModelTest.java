@@ -110,10 +110,11 @@ class DevEchoModelTest {
     }
 
     @Test
-    void isTheOnlyModelServedByTheBuiltInConfigWithoutKeys() {
+    void answersForEveryAliasOfTheBuiltInConfigWithoutKeys() {
         Gateway gateway = gateways.track(new Gateway(GatewayConfigLoader.load(Map.of(), Mode.DEV), noNetwork(), UsageListener.NONE));
 
-        assertThat(gateway.servableModels()).containsExactly("dev-echo");
-        assertThat(gateway.complete(ask(gateway, "dev-echo", "ping")).body().at("/choices/0/message/content").asText()).startsWith("[dev-echo");
+        assertThat(gateway.servableModels()).contains("dev-echo", "gpt-4o-mini");
+        assertThat(gateway.devStandIns()).containsEntry("gpt-4o-mini", "dev-echo");
+        assertThat(gateway.complete(ask(gateway, "gpt-4o-mini", "ping")).body().at("/choices/0/message/content").asText()).startsWith("[dev-echo");
     }
 }

@@ -48,6 +48,29 @@ public record GatewayConfig(
         return routes.getOrDefault(alias, List.of()).stream().filter(Deployment::enabled).toList();
     }
 
+    /**
+     * Aliases answered by the offline dev model in place of their real deployments (dev mode, no
+     * provider key set), each mapped to an alias that routes to that dev model alone, so the answer can
+     * name it as its {@code model}. Empty in production and whenever a provider key is set.
+     */
+    public Map<String, String> devStandIns() {
+        Map<String, String> standIns = new LinkedHashMap<>();
+        routes.forEach((alias, steps) -> {
+            List<Deployment> enabled = steps.stream().filter(Deployment::enabled).toList();
+            if (!enabled.isEmpty() && enabled.stream().allMatch(GatewayConfig::devEcho) && !steps.stream().allMatch(GatewayConfig::devEcho)) {
+                routes.entrySet().stream()
+                        .filter(r -> r.getValue().equals(enabled))
+                        .findFirst()
+                        .ifPresent(r -> standIns.put(alias, r.getKey()));
+            }
+        });
+        return Collections.unmodifiableMap(standIns);
+    }
+
+    private static boolean devEcho(Deployment d) {
+        return d.provider().kind() == ProviderKind.DEV_ECHO;
+    }
+
     /** One paragraph for the start-up log: what is servable and what is not, and why. Names no key. */
     public String describe() {
         String servable = String.join(", ", servableModels());
@@ -55,7 +78,9 @@ public record GatewayConfig(
                 .filter(d -> !d.enabled())
                 .map(d -> d.name() + " (" + d.disabledReason() + ")")
                 .collect(Collectors.joining(", "));
+        String standIns = devStandIns().entrySet().stream().map(e -> e.getKey() + " -> " + e.getValue()).collect(Collectors.joining(", "));
         return "AI gateway config " + source + ": servable models [" + servable + "]"
+                + (standIns.isEmpty() ? "" : "; answered offline because no provider key is set: " + standIns)
                 + (disabled.isEmpty() ? "" : "; disabled deployments: " + disabled);
     }
 }

@@ -225,8 +225,9 @@ public final class GatewayConfigLoader {
                 file.problem(path + ".enabled", "is true, but " + provider.apiKeyEnv() + " (the key of provider '"
                         + provider.name() + "') is not set");
             }
-            warnings.add("deployment '" + name + "' is disabled: "
-                    + provider.apiKeyEnv() + " is not set");
+            if (mode == Mode.PRODUCTION) { // dev mode says it once, in GatewayConfig.describe()
+                warnings.add("deployment '" + name + "' is disabled: " + provider.apiKeyEnv() + " is not set");
+            }
             return provider.apiKeyEnv() + " not set";
         }
         return null;
@@ -242,6 +243,7 @@ public final class GatewayConfigLoader {
         if (object == null) {
             return routes;
         }
+        Deployment standIn = devStandIn(deployments);
         object.properties().forEach(e -> {
             String alias = e.getKey();
             String path = ConfigReader.path("$.routes", alias);
@@ -271,11 +273,27 @@ public final class GatewayConfigLoader {
                 }
             }
             if (!steps.isEmpty() && steps.stream().noneMatch(Deployment::enabled)) {
-                warnings.add("model '" + alias + "' is not servable: none of its deployments is enabled");
+                if (standIn != null) {
+                    steps.add(standIn);
+                } else {
+                    warnings.add("model '" + alias + "' is not servable: none of its deployments is enabled");
+                }
             }
             routes.put(alias, List.copyOf(steps));
         });
         return routes;
+    }
+
+    /**
+     * Dev mode with no provider key set: the offline dev-echo deployment answers for every alias that has
+     * no enabled deployment, so documented examples ({@code gpt-4o-mini}) run as written. The response
+     * says so ({@link GatewayConfig#devStandIns()}). Null otherwise: production never stands in.
+     */
+    private Deployment devStandIn(Map<String, Deployment> deployments) {
+        if (mode != Mode.DEV || deployments.values().stream().anyMatch(d -> d.enabled() && d.provider().kind() != ProviderKind.DEV_ECHO)) {
+            return null;
+        }
+        return deployments.values().stream().filter(d -> d.enabled() && d.provider().kind() == ProviderKind.DEV_ECHO).findFirst().orElse(null);
     }
 
     private RetryPolicy retry(JsonNode node) {

@@ -18,20 +18,42 @@ class GatewayConfigLoaderTest {
     static final String OPENAI_KEY = "sk-proj-loaderTestKey0123456789";
 
     @Test
-    void builtInDefaultWithNoKeysServesOnlyDevEcho() {
+    void builtInDefaultWithNoKeysInDevAnswersEveryAliasWithDevEchoAndSaysSoOnce() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.DEV);
 
-        assertThat(config.servableModels()).containsExactly("dev-echo");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "dev-echo");
+        assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("dev-echo");
+        assertThat(config.devStandIns()).containsOnlyKeys("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local")
+                .containsValue("dev-echo");
         assertThat(config.deployments().get("openai-gpt-4o-mini").enabled()).isFalse();
         assertThat(config.deployments().get("openai-gpt-4o-mini").disabledReason()).isEqualTo("OPENAI_API_KEY not set");
         assertThat(config.deployments().get("ollama-llama-3.2").disabledReason()).isEqualTo("switched off in the config");
+        assertThat(config.warnings()).as("dev mode reports unconfigured deployments in describe(), not as warnings").isEmpty();
+        assertThat(config.describe()).contains("answered offline because no provider key is set: gpt-4o-mini -> dev-echo",
+                "openai-gpt-4o-mini (OPENAI_API_KEY not set)");
+    }
+
+    @Test
+    void productionWithNoKeysNeverStandsInAndWarnsPerDeployment() {
+        GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.PRODUCTION);
+
+        assertThat(config.servableModels()).isEmpty();
+        assertThat(config.devStandIns()).isEmpty();
         assertThat(config.warnings()).anyMatch(w -> w.contains("OPENAI_API_KEY is not set"));
-        assertThat(config.describe()).contains("servable models [dev-echo]");
+    }
+
+    @Test
+    void oneProviderKeyInDevEndsTheStandIns() {
+        GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY), Mode.DEV);
+
+        assertThat(config.devStandIns()).isEmpty();
+        assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("openai-gpt-4o-mini");
+        assertThat(config.enabledRoute("llama-local")).isEmpty();
     }
 
     @Test
     void builtInDefaultDocumentsItsDefaults() {
-        GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.DEV);
+        GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.PRODUCTION); // as written: no dev stand-ins
 
         assertThat(config.retry()).isEqualTo(new RetryPolicy(2, Duration.ofMillis(250), Duration.ofMillis(4_000), Duration.ofMillis(120_000)));
         assertThat(config.breaker()).isEqualTo(new BreakerPolicy(50, 20, 10, Duration.ofMillis(30_000), 2));
