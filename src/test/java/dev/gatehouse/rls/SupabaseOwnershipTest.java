@@ -89,11 +89,12 @@ class SupabaseOwnershipTest {
             (allowed ? allowedSeen : forbidden).add(cmd.get("command_tag") + " " + identity.replaceFirst("^.* on ", "on "));
         }
         assertThat(forbidden).isEmpty();
-        assertThat(allowedSeen).as("the allowed commands were recognised as touching Supabase's tables").containsExactlyInAnyOrder(
-                "CREATE TRIGGER on auth.users",
-                "CREATE POLICY on storage.objects", "CREATE POLICY on storage.objects",
-                "CREATE POLICY on storage.objects", "CREATE POLICY on storage.objects",
-                "CREATE POLICY on realtime.messages", "CREATE POLICY on realtime.messages");
+        // Later migrations may replace policies (drop + create), so each kind is counted, not the total.
+        assertThat(allowedSeen).as("the allowed commands were recognised as touching Supabase's tables")
+                .containsOnly("CREATE TRIGGER on auth.users", "CREATE POLICY on storage.objects", "CREATE POLICY on realtime.messages")
+                .containsOnlyOnce("CREATE TRIGGER on auth.users");
+        assertThat(allowedSeen.stream().filter(c -> c.endsWith("storage.objects")).count()).isGreaterThanOrEqualTo(4);
+        assertThat(allowedSeen.stream().filter(c -> c.endsWith("realtime.messages")).count()).isGreaterThanOrEqualTo(2);
     }
 
     @Test
