@@ -20,6 +20,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A genuine token is not enough: its user must still be a real, permitted account. Deleted, soft-deleted,
@@ -75,24 +77,18 @@ class AccountStateRefusalsTest {
         }
     }
 
-    @Test
-    void aDeletedUsersTokenGets401UserNotFoundEverywhereAndSpendsNothing() throws Exception {
-        AuthUser u = Users.signUp(db.dataSource(), "deleted");
+    /** Given a user with a valid token, when auth.users changes as {@code change} says, then every endpoint refuses. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            deleted            | delete from auth.users where id = ?                                    | 401 | user_not_found
+            soft-deleted       | update auth.users set deleted_at = now() where id = ?                   | 401 | user_not_found
+            banned after issue | update auth.users set banned_until = now() + interval '1 day' where id = ? | 403 | user_banned""")
+    void aTokenWhoseAccountIsGoneOrBannedIsRefusedEverywhereAndSpendsNothing(String what, String change, int status, String code) throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), what.replace(' ', '-'));
         String token = service.tokenFor(u);
-        sql("delete from auth.users where id = ?", u.id());
+        sql(change, u.id());
 
-        everyEndpointRefuses(token, 401, "user_not_found");
-
-        assertThat(written(u.id())).isZero();
-    }
-
-    @Test
-    void aSoftDeletedUsersTokenGets401UserNotFound() throws Exception {
-        AuthUser u = Users.signUp(db.dataSource(), "softdeleted");
-        String token = service.tokenFor(u);
-        sql("update auth.users set deleted_at = now() where id = ?", u.id());
-
-        everyEndpointRefuses(token, 401, "user_not_found");
+        everyEndpointRefuses(token, status, code);
 
         assertThat(written(u.id())).isZero();
     }
@@ -111,17 +107,6 @@ class AccountStateRefusalsTest {
         assertThat(EdgeRefusalsTest.openAiError(chat.body()).get("code").asText()).isEqualTo("user_not_found");
         assertThat(usage.statusCode()).isEqualTo(401);
         assertThat(EdgeRefusalsTest.openAiError(usage.body()).get("code").asText()).isEqualTo("user_not_found");
-        assertThat(written(u.id())).isZero();
-    }
-
-    @Test
-    void aUserBannedAfterTheTokenWasIssuedGets403UserBanned() throws Exception {
-        AuthUser u = Users.signUp(db.dataSource(), "banned");
-        String token = service.tokenFor(u);
-        sql("update auth.users set banned_until = now() + interval '1 day' where id = ?", u.id());
-
-        everyEndpointRefuses(token, 403, "user_banned");
-
         assertThat(written(u.id())).isZero();
     }
 
