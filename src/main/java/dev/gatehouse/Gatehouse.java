@@ -7,6 +7,7 @@ import dev.gatehouse.ai.config.GatewayConfigLoader;
 import dev.gatehouse.ai.tasks.TaskCatalog;
 import dev.gatehouse.auth.AccessTokenVerifier;
 import dev.gatehouse.auth.ApiKeyStore;
+import dev.gatehouse.auth.AuthUserStatuses;
 import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.quota.QuotaGate;
@@ -51,7 +52,7 @@ public final class Gatehouse implements AutoCloseable {
         ApiKeyStore apiKeys = new ApiKeyStore(db);
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
-        GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
+        GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db)), gateway, quota, tasks);
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
     }

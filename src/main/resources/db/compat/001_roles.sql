@@ -12,8 +12,11 @@
 --   authenticator        LOGIN NOINHERIT, member of the three above (PostgREST's login role)
 --   supabase_auth_admin, supabase_storage_admin  LOGIN NOINHERIT (own the auth / storage schemas)
 --   supabase_realtime_admin                      NOLOGIN NOINHERIT (owns realtime.messages)
--- The superuser `postgres` becomes a member of anon/authenticated/service_role (WITH ADMIN
--- OPTION, as on Supabase with PG16+) so `set local role ...` works exactly as on the platform.
+-- `postgres` becomes a member of anon/authenticated/service_role (WITH ADMIN OPTION, as on
+-- Supabase with PG16+) so `set local role ...` works exactly as on the platform. On the embedded
+-- database `postgres` is, as on Supabase, not a superuser (see EmbeddedDatabase): this file runs
+-- as the superuser supabase_admin, and 050_postgres_as_on_supabase.sql gives postgres exactly
+-- what the platform gives it.
 
 do $$
 declare

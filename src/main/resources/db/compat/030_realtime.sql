@@ -1,10 +1,11 @@
 -- Supabase compatibility layer, part 5: the `realtime` schema and the `supabase_realtime`
 -- publication, as Supabase Realtime leaves them.
 --
--- realtime.messages is partitioned by range on inserted_at like on Supabase, where Realtime
--- creates a partition per day and an insert for a day without one fails. Nothing creates
--- daily partitions here, so a DEFAULT partition takes every row and tests (and the probe
--- inserts that emulate a channel join) can insert at any time.
+-- realtime.messages is partitioned by range on inserted_at like on Supabase, with the daily
+-- partitions messages_YYYY_MM_DD that Realtime creates (yesterday to three days ahead), and no
+-- DEFAULT partition: an insert for a day without a partition fails here as it does there.
+-- gatehouse_compat.ensure_realtime_partitions() stands in for Realtime's own partition job; the
+-- migration runner calls it on every run, so a dev database kept for days stays usable.
 -- realtime.topic() returns the channel name Realtime sets per join in `realtime.topic`.
 -- The publication starts empty; migrations add their tables to it.
 
@@ -26,7 +27,25 @@ create table if not exists realtime.messages (
   constraint messages_payload_exclusivity check (payload is null or binary_payload is null)
 ) partition by range (inserted_at);
 
-create table if not exists realtime.messages_default partition of realtime.messages default;
+create or replace function gatehouse_compat.ensure_realtime_partitions(days_ahead integer default 3)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  d date;
+  part text;
+begin
+  for d in select g::date from generate_series(current_date - 1, current_date + days_ahead, interval '1 day') g loop
+    part := 'messages_' || to_char(d, 'YYYY_MM_DD');
+    if to_regclass('realtime.' || part) is null then
+      execute format('create table realtime.%I partition of realtime.messages for values from (%L) to (%L)', part, d, d + 1);
+      execute format('alter table realtime.%I owner to supabase_realtime_admin', part);
+    end if;
+  end loop;
+end
+$$;
+revoke all on function gatehouse_compat.ensure_realtime_partitions(integer) from public;
 
 create index if not exists messages_inserted_at_topic_index
   on realtime.messages (inserted_at desc, topic)
@@ -41,7 +60,6 @@ as $$
 $$;
 
 alter table realtime.messages owner to supabase_realtime_admin;
-alter table realtime.messages_default owner to supabase_realtime_admin;
 alter function realtime.topic() owner to supabase_realtime_admin;
 
 alter table realtime.messages enable row level security;

@@ -101,6 +101,7 @@ class DevModeTest {
     private HttpResponse<String> chat(String base, String token) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"dev-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -57,14 +57,20 @@ public sealed interface BearerCredentials permits BearerCredentials.AccessToken,
         if (credential.length() > MAX_LENGTH) {
             throw Refusal.unauthorized("invalid_token", "The bearer credential is too long to be an access token or API key.");
         }
-        if (firstWhitespace(credential) >= 0) {
-            throw Refusal.unauthorized("invalid_token", "The bearer credential contains whitespace. Send " + EXPECTED + ".");
+        if (firstWhitespace(credential) >= 0 || credential.indexOf(',') >= 0) {
+            // "Bearer a b" or "Bearer a, Bearer b" (two headers folded into one): which one is meant cannot be known.
+            throw ambiguous("The Authorization header holds more than one credential. Send exactly one: " + EXPECTED + ".");
         }
         if (credential.startsWith(API_KEY_PREFIX)) {
             return new ApiKey(credential);
         }
         ProjectKeys.refuseNonJwtKey(credential);
         return new AccessToken(credential);
+    }
+
+    /** 400: the request names more than one credential. */
+    static Refusal ambiguous(String message) {
+        return new Refusal(400, "invalid_request_error", "ambiguous_authorization", null, message, java.util.Map.of());
     }
 
     private static int firstWhitespace(String s) {

@@ -7,8 +7,12 @@
  * {@link dev.gatehouse.refusal.Refusal#unauthorized 401} whose message says what to send instead; anything
  * unexpected fails closed.
  *
- * <p>Must not touch: the database (API keys are looked up through {@link dev.gatehouse.auth.ApiKeyLookup},
- * implemented elsewhere; {@code AuthUsers} and {@code AccessTokenMinter} serve the CLI, never a request),
+ * <p>A valid credential must also name a live account: {@link dev.gatehouse.auth.UserStatusLookup} says whether
+ * {@code auth.users} still has the user, banned or anonymous, read by {@code AuthUserStatuses} through a
+ * short per-user cache so a request costs a map lookup.
+ *
+ * <p>Must not touch: the database beyond those reads (API keys are looked up through
+ * {@link dev.gatehouse.auth.ApiKeyLookup}; {@code AuthUsers} and {@code AccessTokenMinter} serve the CLI, never a request),
  * HTTP routing (the web layer calls {@link dev.gatehouse.auth.Authenticator}), quotas, plans or scopes'
  * meaning. The hot path does no I/O and no configuration work: verifiers are built when keys arrive.
  */

@@ -31,7 +31,8 @@ public final class MigrateCommand {
         Settings settings = Settings.load(env);
         boolean seed = args.flag("seed");
         try {
-            return DevEnvironment.withDatabase(settings, false, c -> report(MigrationRunner.bundled().migrate(c, seed), seed));
+            return DevEnvironment.withDatabase(settings, false, c -> report(settings.embeddedDatabase()
+                    ? MigrationRunner.bundled().migrateEmbedded(c, seed) : MigrationRunner.bundled().migrate(c, seed), seed));
         } catch (MigrationException e) {
             System.err.println("migrate: " + e.getMessage());
             return 1;

@@ -129,7 +129,7 @@ public final class ServeCommand {
 
     private static void migrateDev(DatabaseUrl url) {
         try (Connection c = Database.connect(url)) {
-            MigrationRunner.Report r = MigrationRunner.bundled().migrate(c, true);
+            MigrationRunner.Report r = MigrationRunner.bundled().migrateEmbedded(c, true);
             if (!r.migrationsApplied().isEmpty() || r.seeded()) {
                 log.info("dev database: {} migrations applied{}", r.migrationsApplied().size(), r.seeded() ? ", seed applied" : "");
             }

@@ -114,7 +114,7 @@ public final class DevEnvironment {
         try (EmbeddedDatabase db = startDatabase(settings.dataDir());
                 Connection c = Database.connect(db.url(EmbeddedDatabase.DATABASE))) {
             if (prepareIfStartedHere) {
-                MigrationRunner.bundled().migrate(c, true);
+                MigrationRunner.bundled().migrateEmbedded(c, true);
             }
             return work.apply(c);
         }

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param jwtSecret   the legacy HS256 secret; in dev mode without one, a secret kept in the data dir
  * @param supabaseUrl base URL of the Supabase project, used for JWKS; null when only HS256 is used
  * @param jwtIssuer   expected {@code iss}; null skips the issuer check
+ * @param corsOrigins browser origins allowed to call the service ({@code CORS_ORIGINS})
  */
 public record Settings(
         Mode mode,
@@ -23,7 +24,8 @@ public record Settings(
         String jwtSecret,
         String supabaseUrl,
         String jwtIssuer,
-        int dbPoolSize) {
+        int dbPoolSize,
+        CorsOrigins corsOrigins) {
 
     static final int MIN_SECRET_LENGTH = 32;
 
@@ -91,20 +93,22 @@ public record Settings(
             issuer = supabaseUrl + "/auth/v1";
         }
 
+        CorsOrigins cors = CorsOrigins.parse(blankToNull(env.get(CorsOrigins.VARIABLE)), mode, problems);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, issuer, pool);
+        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, issuer, pool, cors);
     }
 
     /** The same settings with the JWT secret filled in (dev mode's generated secret). */
     public Settings withJwtSecret(String secret) {
-        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, jwtIssuer, dbPoolSize);
+        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins);
     }
 
     /** The same settings pointing at a concrete database (dev mode, once the embedded one runs). */
     public Settings withDatabase(DatabaseUrl url) {
-        return new Settings(mode, dataDir, url, bindHost, port, jwtSecret, supabaseUrl, jwtIssuer, dbPoolSize);
+        return new Settings(mode, dataDir, url, bindHost, port, jwtSecret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins);
     }
 
     private static int intSetting(Map<String, String> env, String name, int def, int min, int max, List<String> problems) {

@@ -75,12 +75,32 @@ public final class MigrationRunner {
     }
 
     public Report migrate(Connection c, boolean applySeed) throws SQLException {
+        return migrate(c, c, applySeed);
+    }
+
+    /**
+     * On the embedded database: the compatibility layer as its superuser (supabase_admin), migrations and
+     * seed on {@code c}, as {@code postgres} (trust authentication on loopback, so no password is needed).
+     */
+    public Report migrateEmbedded(Connection c, boolean applySeed) throws SQLException {
+        DatabaseUrl same = new DatabaseUrl(c.getMetaData().getURL(), EmbeddedDatabase.SUPERUSER, null);
+        try (Connection admin = Database.connect(EmbeddedDatabase.admin(same))) {
+            return migrate(admin, c, applySeed);
+        }
+    }
+
+    /**
+     * @param compatAs the connection the compatibility layer is applied on: a superuser's, since it creates
+     *                 Supabase's roles and schemas; migrations and seed run on {@code c} ({@code postgres},
+     *                 which on Supabase is no superuser)
+     */
+    public Report migrate(Connection compatAs, Connection c, boolean applySeed) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
             s.execute("select pg_advisory_lock(" + LOCK_KEY + ")");
             try {
-                return migrateLocked(c, applySeed);
+                return migrateLocked(compatAs, c, applySeed);
             } finally {
                 c.setAutoCommit(true);
                 s.execute("select pg_advisory_unlock(" + LOCK_KEY + ")");
@@ -90,9 +110,27 @@ public final class MigrationRunner {
         }
     }
 
-    private Report migrateLocked(Connection c, boolean applySeed) throws SQLException {
+    private Report migrateLocked(Connection compatAs, Connection c, boolean applySeed) throws SQLException {
         boolean supabase = isRealSupabase(c);
-        List<String> compatApplied = supabase ? List.of() : applyCompat(c);
+        List<String> compatApplied = List.of();
+        if (!supabase && !compat.isEmpty()) {
+            boolean autoCommit = compatAs.getAutoCommit();
+            compatAs.setAutoCommit(true);
+            try {
+                compatApplied = applyCompat(compatAs);
+                // What Supabase Realtime does for itself: a partition of realtime.messages for each coming day.
+                try (Statement s = compatAs.createStatement()) {
+                    s.execute("""
+                            do $$ begin
+                              if to_regprocedure('gatehouse_compat.ensure_realtime_partitions(integer)') is not null then
+                                perform gatehouse_compat.ensure_realtime_partitions();
+                              end if;
+                            end $$""");
+                }
+            } finally {
+                compatAs.setAutoCommit(autoCommit);
+            }
+        }
         ensureLedger(c);
         Map<String, List<String>> applied = appliedMigrations(c);
         List<String> done = new ArrayList<>();

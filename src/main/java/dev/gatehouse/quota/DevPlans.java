@@ -83,7 +83,7 @@ public final class DevPlans {
     private static UsageSummary summary(Connection c, UUID userId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SUMMARY)) {
             ps.setObject(1, userId);
-            return UsageSummary.read(ps);
+            return UsageSummary.read(ps).orElseThrow(() -> new IllegalStateException("no usage summary for " + userId));
         }
     }
 }

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
 public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
     private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String SUMMARY = "select * from private.ai_usage_summary(?)";
+    /** No row when the user is gone: a deleted account's token must not read a fresh free-plan summary. */
+    private static final String SUMMARY = """
+            select s.* from private.ai_usage_summary(?) s
+            where exists (select 1 from auth.users u where u.id = ? and u.deleted_at is null)""";
     private static final String SETTLE = "select private.ai_settle_many(?, ?, ?, ?, ?, ?, ?)";
     private static final int MAX_BATCH = 500;
 
@@ -81,17 +84,33 @@ public final class QuotaGate implements AutoCloseable {
                 return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
             }
         } catch (SQLException e) {
+            if (userGone(e)) {
+                // Not an outage: the token outlived its user, whose rows reference auth.users. Nothing was written.
+                throw userNotFound();
+            }
             // Fail closed either way; the log says whether the database was unreachable or the call broke.
             log.error("admission failed ({}): {}", e.getSQLState(), e.getMessage());
             throw Refusal.unavailable("quota_unavailable", "Usage limits cannot be checked right now, so the request was not sent. Retry shortly.");
         }
     }
 
+    /** A foreign key to {@code auth.users} refused the admission's insert: the user was deleted. */
+    private static boolean userGone(SQLException e) {
+        return "23503".equals(e.getSQLState()) && e instanceof org.postgresql.util.PSQLException p
+                && p.getServerErrorMessage() != null && p.getServerErrorMessage().getConstraint() != null
+                && p.getServerErrorMessage().getConstraint().endsWith("user_id_fkey");
+    }
+
+    private static Refusal userNotFound() {
+        return Refusal.unauthorized("user_not_found", "The user this credential belongs to no longer exists. Sign in again.");
+    }
+
     /** The caller's plan and usage this period (read-only, no lock). */
     public UsageSummary summary(UUID userId) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SUMMARY)) {
             ps.setObject(1, userId);
-            return UsageSummary.read(ps);
+            ps.setObject(2, userId);
+            return UsageSummary.read(ps).orElseThrow(QuotaGate::userNotFound);
         } catch (SQLException e) {
             log.error("usage summary failed ({}): {}", e.getSQLState(), e.getMessage());
             throw Refusal.unavailable("quota_unavailable", "Usage cannot be read right now. Retry shortly.");

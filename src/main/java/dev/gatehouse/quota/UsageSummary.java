@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** A user's plan and what they used of it this period, for {@code GET /v1/usage} and {@code GET /v1/models}. */
 public record UsageSummary(
@@ -23,10 +24,13 @@ public record UsageSummary(
         boolean allowRawChat) {
 
     /** Runs a prepared {@code select * from private.ai_usage_summary(?)} and reads its one row. */
-    static UsageSummary read(PreparedStatement summary) throws SQLException {
+    /** The summary's row, or empty when the query returned none (the user is gone). */
+    static Optional<UsageSummary> read(PreparedStatement summary) throws SQLException {
         try (ResultSet rs = summary.executeQuery()) {
-            rs.next();
-            return new UsageSummary(
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new UsageSummary(
                     rs.getString("plan_id"),
                     instant(rs.getTimestamp("period_start")),
                     instant(rs.getTimestamp("period_end")),
@@ -38,7 +42,7 @@ public record UsageSummary(
                     rs.getInt("max_output_tokens"),
                     List.of((String[]) rs.getArray("allowed_models").getArray()),
                     List.of((String[]) rs.getArray("allowed_tasks").getArray()),
-                    rs.getBoolean("allow_raw_chat"));
+                    rs.getBoolean("allow_raw_chat")));
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.gatehouse.web;
 
 import dev.gatehouse.refusal.Refusal;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -36,6 +35,7 @@ public final class GatewayEndpoints {
     private final QuotaGate quota;
     private final TaskCatalog tasks;
     private final GatewayCall call;
+    private final JsonBodies bodies;
 
     public GatewayEndpoints(ObjectMapper json, Authenticator auth, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
         this.json = json;
@@ -44,6 +44,7 @@ public final class GatewayEndpoints {
         this.quota = quota;
         this.tasks = tasks;
         this.call = new GatewayCall(gateway, quota);
+        this.bodies = new JsonBodies(json);
     }
 
     public void chatCompletions(Context ctx) {
@@ -141,7 +142,7 @@ public final class GatewayEndpoints {
     }
 
     private Caller callerWithAny(Context ctx, Set<String> scopes) {
-        Caller caller = auth.authenticate(ctx.header("Authorization"));
+        Caller caller = auth.authenticateHeaders(java.util.Collections.list(ctx.req().getHeaders("Authorization")));
         if (scopes.stream().noneMatch(caller::hasScope)) {
             throw Refusal.forbidden("insufficient_scope", "This API key lacks the scope for this endpoint (needs one of " + String.join(", ", scopes.stream().sorted().toList()) + ").");
         }
@@ -149,20 +150,6 @@ public final class GatewayEndpoints {
     }
 
     private JsonNode body(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length == 0) {
-            throw Refusal.badRequest(null, "The request body is empty; send a JSON object.");
-        }
-        try {
-            JsonNode node = json.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw Refusal.badRequest(null, "The request body must be a JSON object.");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw Refusal.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw Refusal.badRequest(null, "The request body could not be read.");
-        }
+        return bodies.object(ctx);
     }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.web;
 
+import dev.gatehouse.auth.BearerCredentials;
 import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.ops.Health;
@@ -15,16 +16,27 @@ public final class HttpApi {
     public static final String REQUEST_ID = "x-request-id";
     /** Room for the largest allowed prompt (200k characters, JSON-escaped). */
     private static final long MAX_BODY_BYTES = 2_000_000;
+    /**
+     * Jetty's limit on the whole header block, set from the service's own credential limit plus room for a
+     * browser's other headers, so an over-long bearer gets the service's 401 rather than Jetty's 431.
+     */
+    static final int MAX_HEADER_BYTES = BearerCredentials.MAX_LENGTH + 16 * 1024;
 
     private HttpApi() {}
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai) {
+        CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
+        JettyErrors jettyErrors = new JettyErrors();
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
             config.jetty.port = settings.port();
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.startup.showJavalinBanner = false;
+            config.http.prefer405over404 = true;
+            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
+            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
 
             config.routes.before(ctx -> {
                 String id = RequestIds.header(RequestIds.assign(ctx));
@@ -35,6 +47,7 @@ public final class HttpApi {
                 ctx.header("X-Frame-Options", "DENY");
                 ctx.header("Cache-Control", "no-store");
             });
+            config.routes.before(cors::handle);
             config.routes.after(ctx -> MDC.remove("request_id"));
 
             config.routes.get("/health", health::live);
@@ -47,8 +60,7 @@ public final class HttpApi {
             config.routes.post("/v1/tasks/{task}", ai::task);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
-            config.routes.exception(HttpResponseException.class, (e, ctx) ->
-                    ctx.status(e.getStatus()).json(ErrorBodies.body(e.getMessage(), "invalid_request_error", null, null)));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorBodies.writeJavalin(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
                 ctx.status(500).json(ErrorBodies.body("Internal error; quote request id " + ctx.res().getHeader(REQUEST_ID) + " when reporting it.",
@@ -56,7 +68,7 @@ public final class HttpApi {
             });
             config.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
-                    ctx.json(ErrorBodies.body("No route for " + ctx.method() + " " + ctx.path(), "invalid_request_error", null, "not_found"));
+                    ctx.json(ErrorBodies.body(ErrorBodies.noRoute(ctx), "invalid_request_error", null, "not_found"));
                 }
             });
         });

@@ -175,7 +175,7 @@ class AuthenticatorTest {
     void garbageBearerIsRefusedNotAnError() {
         Authenticator authenticator = new Authenticator(accessTokens, NO_KEYS);
 
-        Refusals.unauthorized("invalid_token", () -> authenticator.authenticate("Bearer }{not a token"));
+        Refusals.unauthorized("invalid_token", () -> authenticator.authenticate("Bearer }{not-a-token"));
         Refusals.unauthorized("invalid_token", () -> authenticator.authenticate("Bearer ey.J.\u0000"));
     }
 

@@ -99,8 +99,10 @@ class BearerCredentialsTest {
     }
 
     @Test
-    void credentialWithWhitespaceInsideIsRefused() {
-        Refusals.unauthorized("invalid_token", () -> BearerCredentials.parse("Bearer abc def"));
+    void headerWithTwoCredentialsIsAmbiguousAndRefusedWith400() {
+        Refusals.refused(400, "ambiguous_authorization", () -> BearerCredentials.parse("Bearer abc def"));
+        Refusals.refused(400, "ambiguous_authorization", () -> BearerCredentials.parse("Bearer abc, Bearer def"));
+        Refusals.refused(400, "ambiguous_authorization", () -> BearerCredentials.parse("Bearer abc,def"));
     }
 
     @Test

@@ -81,7 +81,7 @@ public final class GatewayLatencyBench {
             String secret = "bench-secret-that-is-long-enough-for-hs256-0123456789";
             AccessTokenMinter minter = new AccessTokenMinter(secret, "http://127.0.0.1:54321/auth/v1");
             try (Connection c = Database.connect(url)) {
-                MigrationRunner.bundled().migrate(c, true);
+                MigrationRunner.bundled().migrateEmbedded(c, true);
                 try (Statement s = c.createStatement()) {
                     s.execute("""
                             insert into public.plans (id, name, monthly_request_limit, monthly_token_limit, requests_per_minute,

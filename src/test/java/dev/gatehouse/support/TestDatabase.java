@@ -75,7 +75,7 @@ public final class TestDatabase implements AutoCloseable {
         }
         admin("create database " + TEMPLATE);
         try (Connection c = Database.connect(server().url(TEMPLATE))) {
-            MigrationRunner.bundled().migrate(c, true);
+            MigrationRunner.bundled().migrateEmbedded(c, true);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot migrate the test template", e);
         }
@@ -102,9 +102,14 @@ public final class TestDatabase implements AutoCloseable {
         return name;
     }
 
-    /** A connection as the database superuser, as migrations and the service's own pool connect. */
+    /** A connection as {@code postgres} (no superuser, as on Supabase), as migrations and the service's own pool connect. */
     public Connection connect() throws SQLException {
         return pool.getConnection();
+    }
+
+    /** A connection as the cluster's superuser (supabase_admin), for the compatibility layer and catalog probes. */
+    public Connection connectAsAdmin() throws SQLException {
+        return Database.connect(EmbeddedDatabase.admin(url));
     }
 
     @Override

@@ -265,7 +265,8 @@ class GatewayApiTest {
             HttpResponse<String> r = cut.post("/v1/chat/completions", service.tokenFor("student2@example.com"), chat("dev-echo", "x"));
 
             assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(json(r).at("/error/code").asText()).isEqualTo("quota_unavailable");
+            // The caller's account is read before admission: that is the first thing to fail closed.
+            assertThat(json(r).at("/error/code").asText()).isEqualTo("auth_unavailable");
             assertThat(cut.get("/ready", null).statusCode()).isEqualTo(503);
         }
     }
@@ -407,6 +408,7 @@ class GatewayApiTest {
         AuthUser u = userOnPlan(100, 100);
         java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.baseUrl() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + service.tokenFor(u))
+                .header("Content-Type", "application/json")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"talk\"}]}"))
                 .build();
 

@@ -1,0 +1,56 @@
+package dev.gatehouse.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The account-state cache: one read per user and interval, and never older than its bound. */
+class AuthUserStatusesTest {
+    final AtomicLong now = new AtomicLong(1_000);
+    final AtomicInteger reads = new AtomicInteger();
+    volatile UserStatus inDatabase = UserStatus.ACTIVE;
+    final long ttl = TimeUnit.SECONDS.toNanos(AuthUserStatuses.DEFAULT_TTL_SECONDS);
+    final AuthUserStatuses statuses = new AuthUserStatuses(id -> {
+        reads.incrementAndGet();
+        return inDatabase;
+    }, ttl, now::get);
+
+    @Test
+    void aUsersRequestsWithinTheBoundCostOneRead() throws Exception {
+        UUID user = UUID.randomUUID();
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(statuses.of(user)).isEqualTo(UserStatus.ACTIVE);
+            now.addAndGet(ttl / 200);
+        }
+
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aDeletionIsSeenOnceTheBoundHasPassed() throws Exception {
+        UUID user = UUID.randomUUID();
+        statuses.of(user);
+        inDatabase = UserStatus.DELETED;
+
+        now.addAndGet(ttl - 1);
+        UserStatus justBefore = statuses.of(user);
+        now.addAndGet(1);
+        UserStatus atTheBound = statuses.of(user);
+
+        assertThat(justBefore).isEqualTo(UserStatus.ACTIVE);
+        assertThat(atTheBound).isEqualTo(UserStatus.DELETED);
+    }
+
+    @Test
+    void usersAreRememberedSeparately() throws Exception {
+        statuses.of(UUID.randomUUID());
+        statuses.of(UUID.randomUUID());
+
+        assertThat(reads).hasValue(2);
+    }
+}
