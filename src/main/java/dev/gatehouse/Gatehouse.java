@@ -9,6 +9,11 @@ import dev.gatehouse.auth.AccessTokenVerifier;
 import dev.gatehouse.auth.ApiKeyStore;
 import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
+import dev.gatehouse.email.EmailOutbox;
+import dev.gatehouse.email.EmailSettings;
+import dev.gatehouse.jobs.Notifications;
+import dev.gatehouse.jobs.QueueMetrics;
+import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
 import dev.gatehouse.web.GatewayEndpoints;
@@ -30,12 +35,40 @@ public final class Gatehouse implements AutoCloseable {
     private final Gateway gateway;
     private final QuotaGate quota;
     private final ApiKeyStore apiKeys;
+    private final Background background;
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background) {
         this.app = app;
         this.gateway = gateway;
         this.quota = quota;
         this.apiKeys = apiKeys;
+        this.background = background;
+    }
+
+    /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
+    private record Background(Notifications notifications, EmailOutbox outbox) implements QueueMetrics, AutoCloseable {
+        static Background start(DataSource db, Settings settings, Map<String, String> env) {
+            EmailOutbox outbox = EmailOutbox.start(db, EmailSettings.load(env, settings.mode(), settings.dataDir()));
+            Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).start();
+            return new Background(notifications, outbox);
+        }
+
+        @Override
+        public Map<String, QueueStats> queueStats() {
+            Map<String, QueueStats> stats = new java.util.LinkedHashMap<>();
+            try {
+                stats.put("email_outbox", outbox.stats());
+            } catch (java.sql.SQLException e) {
+                log.warn("queue stats unavailable: {}", e.getMessage());
+            }
+            return stats;
+        }
+
+        @Override
+        public void close() {
+            notifications.close();
+            outbox.close();
+        }
     }
 
     /** Builds and starts the service on {@code settings}' host and port against {@code db}. */
@@ -51,8 +84,9 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
-        return new Gatehouse(app, gateway, quota, apiKeys);
+        Background background = Background.start(db, settings, env);
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints).start();
+        return new Gatehouse(app, gateway, quota, apiKeys, background);
     }
 
     public int port() {
@@ -62,6 +96,7 @@ public final class Gatehouse implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        background.close();
         gateway.close();
         quota.close();
         apiKeys.close();

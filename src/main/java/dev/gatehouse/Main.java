@@ -2,6 +2,7 @@ package dev.gatehouse;
 
 import dev.gatehouse.ai.tasks.TaskDefinitionException;
 import dev.gatehouse.cli.Args;
+import dev.gatehouse.cli.MailCommand;
 import dev.gatehouse.cli.MigrateCommand;
 import dev.gatehouse.cli.ServeCommand;
 import dev.gatehouse.cli.TokenCommand;
@@ -20,6 +21,7 @@ public final class Main {
               serve              run the service (default)
               migrate [--seed]   apply supabase/migrations to DATABASE_URL (or the dev database)
               token --email E    print an access token for a user, shaped like Supabase Auth's
+              mail [--limit N]   list the latest emails in the dev mailbox
               help               this text
 
             Each command takes --help. Configuration comes from the environment and .env (see .env.example).
@@ -39,6 +41,7 @@ public final class Main {
                 case "serve" -> new ServeCommand().run(Args.parse(rest), env);
                 case "migrate" -> new MigrateCommand().run(Args.parse(rest), env);
                 case "token" -> new TokenCommand().run(Args.parse(rest), env);
+                case "mail" -> new MailCommand().run(Args.parse(rest), env);
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
                     yield 0;

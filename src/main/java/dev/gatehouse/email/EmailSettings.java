@@ -1,0 +1,98 @@
+package dev.gatehouse.email;
+
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.Mode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The email settings, read once at start and validated as a whole.
+ *
+ * @param resendApiKey  null: deliver to the dev file mailbox (dev mode only)
+ * @param ratePerSecond client-side send rate; 0 lifts it (benchmarks against a local fake)
+ * @param mailbox       the dev mailbox folder ({@code <data dir>/mail})
+ * @param siteUrl       the front end's URL, for links in emails
+ */
+public record EmailSettings(
+        boolean workerEnabled,
+        String resendApiKey,
+        String resendBaseUrl,
+        String from,
+        String replyTo,
+        double ratePerSecond,
+        int concurrency,
+        Duration pollInterval,
+        Duration lease,
+        Duration backoffBase,
+        Path mailbox,
+        String siteUrl,
+        String appName) {
+
+    public static final String DEFAULT_RESEND_URL = "https://api.resend.com";
+
+    public boolean devMailbox() {
+        return resendApiKey == null;
+    }
+
+    public static EmailSettings load(Map<String, String> env, Mode mode, Path dataDir) {
+        List<String> problems = new ArrayList<>();
+        String key = blank(env.get("RESEND_API_KEY"));
+        String from = blank(env.get("EMAIL_FROM"));
+        boolean enabled = !"off".equalsIgnoreCase(String.valueOf(blank(env.get("EMAIL_WORKER"))));
+        if (mode == Mode.PRODUCTION && enabled) {
+            if (key == null) {
+                problems.add("RESEND_API_KEY is required in production (or EMAIL_WORKER=off to leave the outbox to another instance)");
+            } else if (!key.startsWith("re_")) {
+                problems.add("RESEND_API_KEY must be a Resend API key (re_...)");
+            }
+            if (from == null) {
+                problems.add("EMAIL_FROM is required in production, e.g. 'Gatehouse <noreply@your-verified-domain>'");
+            }
+        }
+        String baseUrl = blank(env.get("RESEND_BASE_URL"));
+        if (baseUrl != null && !baseUrl.matches("https?://[^\\s]+")) {
+            problems.add("RESEND_BASE_URL must be an http(s) URL");
+        }
+        double rate = number(env, "EMAIL_RATE_PER_SECOND", 2, 0, 10_000, problems);
+        int concurrency = (int) number(env, "EMAIL_WORKER_CONCURRENCY", 8, 1, 512, problems);
+        long pollMs = (long) number(env, "EMAIL_POLL_MS", 5_000, 10, 600_000, problems);
+        long leaseSeconds = (long) number(env, "EMAIL_LEASE_SECONDS", 60, 1, 86_400, problems);
+        long backoffMs = (long) number(env, "EMAIL_BACKOFF_BASE_MS", 2_000, 1, 3_600_000, problems);
+        String siteUrl = blank(env.get("GATEHOUSE_SITE_URL"));
+        if (siteUrl != null && !siteUrl.matches("https?://[^\\s]+")) {
+            problems.add("GATEHOUSE_SITE_URL must be an http(s) URL");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new EmailSettings(enabled, key, baseUrl == null ? DEFAULT_RESEND_URL : baseUrl.replaceAll("/+$", ""),
+                from == null ? "Gatehouse <onboarding@resend.dev>" : from, blank(env.get("EMAIL_REPLY_TO")), rate, concurrency,
+                Duration.ofMillis(pollMs), Duration.ofSeconds(leaseSeconds), Duration.ofMillis(backoffMs), dataDir.resolve("mail"),
+                siteUrl == null ? "http://localhost:3000" : siteUrl.replaceAll("/+$", ""),
+                env.getOrDefault("GATEHOUSE_APP_NAME", "Gatehouse"));
+    }
+
+    static double number(Map<String, String> env, String name, double def, double min, double max, List<String> problems) {
+        String v = blank(env.get(name));
+        if (v == null) {
+            return def;
+        }
+        try {
+            double n = Double.parseDouble(v);
+            if (!(n >= min && n <= max)) {
+                problems.add(name + " must be between " + (long) min + " and " + (long) max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(name + " must be a number, got '" + v + "'");
+            return def;
+        }
+    }
+
+    static String blank(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}
