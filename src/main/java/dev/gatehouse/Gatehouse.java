@@ -11,11 +11,14 @@ import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.email.EmailOutbox;
 import dev.gatehouse.email.EmailSettings;
+import dev.gatehouse.email.HookSignature;
+import dev.gatehouse.email.SendEmailHook;
 import dev.gatehouse.jobs.Notifications;
 import dev.gatehouse.jobs.QueueMetrics;
 import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.web.EmailEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
@@ -84,8 +87,10 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
+        HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
         Background background = Background.start(db, settings, env);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints).start();
+        EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email).start();
         return new Gatehouse(app, gateway, quota, apiKeys, background);
     }
 
