@@ -41,7 +41,8 @@ public final class EmailOutbox implements AutoCloseable {
         DurableQueue<OutboxRow> queue = new DurableQueue<>(db, QueueTable.EMAIL_OUTBOX, OutboxRow.READER);
         QueueWorker<OutboxRow> worker = null;
         if (settings.workerEnabled()) {
-            worker = new QueueWorker<>("email-outbox", queue, new OutboxDelivery(new Templates(), sender, settings),
+            worker = new QueueWorker<>("email-outbox", queue, new OutboxDelivery(new Templates(), sender,
+                    settings.twilio() == null ? null : new TwilioSender(ResendSender.defaultHttpClient(), settings.twilio()), settings),
                     new QueueWorker.Options(settings.concurrency(), BATCH, settings.pollInterval(), settings.lease(),
                             new Backoff(settings.backoffBase(), Backoff.DEFAULT.max()))).start();
             log.info("email outbox: delivering {}", sender instanceof FileMailbox f

@@ -29,7 +29,11 @@ public record EmailSettings(
         Duration backoffBase,
         Path mailbox,
         String siteUrl,
-        String appName) {
+        String appName,
+        Twilio twilio) {
+
+    /** Twilio's Messages API for SMS; null when {@code TWILIO_*} is unset (SMS rows are then skipped). */
+    public record Twilio(String accountSid, String authToken, String from, String messagingServiceSid, String baseUrl, double ratePerSecond) {}
 
     public static final String DEFAULT_RESEND_URL = "https://api.resend.com";
 
@@ -65,6 +69,7 @@ public record EmailSettings(
         if (siteUrl != null && !siteUrl.matches("https?://[^\\s]+")) {
             problems.add("GATEHOUSE_SITE_URL must be an http(s) URL");
         }
+        Twilio twilio = twilio(env, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -72,7 +77,31 @@ public record EmailSettings(
                 from == null ? "Gatehouse <onboarding@resend.dev>" : from, blank(env.get("EMAIL_REPLY_TO")), rate, concurrency,
                 Duration.ofMillis(pollMs), Duration.ofSeconds(leaseSeconds), Duration.ofMillis(backoffMs), dataDir.resolve("mail"),
                 siteUrl == null ? "http://localhost:3000" : siteUrl.replaceAll("/+$", ""),
-                env.getOrDefault("GATEHOUSE_APP_NAME", "Gatehouse"));
+                env.getOrDefault("GATEHOUSE_APP_NAME", "Gatehouse"), twilio);
+    }
+
+    private static Twilio twilio(Map<String, String> env, List<String> problems) {
+        String sid = blank(env.get("TWILIO_ACCOUNT_SID"));
+        String token = blank(env.get("TWILIO_AUTH_TOKEN"));
+        String from = blank(env.get("TWILIO_FROM"));
+        String service = blank(env.get("TWILIO_MESSAGING_SERVICE_SID"));
+        if (sid == null && token == null && from == null && service == null) {
+            return null;
+        }
+        if (sid == null || !sid.matches("AC[0-9a-fA-F]{32}")) {
+            problems.add("TWILIO_ACCOUNT_SID must be an account SID (AC + 32 hex digits) when any TWILIO_* is set");
+        }
+        if (token == null) {
+            problems.add("TWILIO_AUTH_TOKEN is required when TWILIO_ACCOUNT_SID is set");
+        }
+        if ((from == null) == (service == null)) {
+            problems.add("set exactly one of TWILIO_FROM (an E.164 number) and TWILIO_MESSAGING_SERVICE_SID (MG...)");
+        } else if (from != null && !from.matches("\\+[1-9][0-9]{6,14}")) {
+            problems.add("TWILIO_FROM must be an E.164 phone number such as +15017122661");
+        }
+        String baseUrl = blank(env.get("TWILIO_BASE_URL"));
+        double rate = number(env, "TWILIO_RATE_PER_SECOND", 1, 0, 10_000, problems);
+        return new Twilio(sid, token, from, service, baseUrl == null ? "https://api.twilio.com" : baseUrl.replaceAll("/+$", ""), rate);
     }
 
     static double number(Map<String, String> env, String name, double def, double min, double max, List<String> problems) {

@@ -17,11 +17,14 @@ final class OutboxDelivery implements QueueWorker.Handler<OutboxRow> {
 
     private final Templates templates;
     private final MailSender sender;
+    private final TwilioSender sms;
     private final EmailSettings settings;
 
-    OutboxDelivery(Templates templates, MailSender sender, EmailSettings settings) {
+    /** @param sms null when SMS is off: SMS rows are skipped */
+    OutboxDelivery(Templates templates, MailSender sender, TwilioSender sms, EmailSettings settings) {
         this.templates = templates;
         this.sender = sender;
+        this.sms = sms;
         this.settings = settings;
     }
 
@@ -30,6 +33,13 @@ final class OutboxDelivery implements QueueWorker.Handler<OutboxRow> {
         OutboxRow row = claimed.data();
         if (!templates.has(row.template())) {
             return new Outcome.Fail("no email template '" + row.template() + "'");
+        }
+        if ("sms".equals(row.channel())) {
+            String text = templates.renderSms(row.template(), data(row));
+            if (sms == null || text == null) {
+                return new Outcome.Skip(sms == null ? "SMS is off here (TWILIO_* unset)" : "template '" + row.template() + "' has no SMS text");
+            }
+            return sms.send(row.to(), text);
         }
         Templates.Rendered r = templates.render(row.template(), data(row));
         return sender.send(new Email(row.id(), row.to(), settings.from(), settings.replyTo(), r.subject(), r.html(), r.text(),

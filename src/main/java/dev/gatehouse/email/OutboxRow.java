@@ -7,13 +7,14 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One row of {@code private.email_outbox} as the worker reads it. */
-public record OutboxRow(long id, String to, UUID userId, String template, JsonNode data, String idempotencyKey, Instant createdAt) {
+/** One row of {@code private.email_outbox} as the worker reads it; {@code to} is the address, or the phone for SMS. */
+public record OutboxRow(long id, String channel, String to, UUID userId, String template, JsonNode data, String idempotencyKey, Instant createdAt) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final Claimed.Reader<OutboxRow> READER = (id, rs) -> {
         try {
-            return new OutboxRow(id, rs.getString("to_email"), rs.getObject("user_id", UUID.class), rs.getString("template"),
+            String channel = rs.getString("channel");
+            return new OutboxRow(id, channel, "sms".equals(channel) ? rs.getString("to_phone") : rs.getString("to_email"), rs.getObject("user_id", UUID.class), rs.getString("template"),
                     JSON.readTree(rs.getString("data")), rs.getString("idempotency_key"), rs.getTimestamp("created_at").toInstant());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new SQLException("outbox row " + id + " has unreadable data", e);

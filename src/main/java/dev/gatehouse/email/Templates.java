@@ -37,6 +37,8 @@ public final class Templates {
     private record Parts(Template subject, Template html, Template text) {}
 
     private final Map<String, Parts> parts = new ConcurrentHashMap<>();
+    private final Map<String, Template> smsParts = new ConcurrentHashMap<>();
+    private static final Template NO_SMS = Mustache.compiler().compile("");
     private final Mustache.Compiler html;
     private final Mustache.Compiler plain;
 
@@ -48,6 +50,12 @@ public final class Templates {
         this.plain = Mustache.compiler().withLoader(partials).defaultValue("").escapeHTML(false)
                 .withEscaper(Templates::neutralize);
         NAMES.forEach(this::compile);
+    }
+
+    /** The SMS text of a template ({@code <name>.sms.mustache}), or null when the template has none. */
+    public String renderSms(String name, Map<String, Object> data) {
+        Template sms = smsParts.computeIfAbsent(name, n -> open(n + ".sms.mustache").map(plain::compile).orElse(NO_SMS));
+        return sms == NO_SMS ? null : sms.execute(data).strip();
     }
 
     public boolean has(String name) {

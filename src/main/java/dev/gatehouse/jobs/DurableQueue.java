@@ -28,6 +28,7 @@ public final class DurableQueue<T> {
     private final String retry;
     private final String defer;
     private final String fail;
+    private final String skip;
     private final String recover;
     private final String stats;
 
@@ -50,6 +51,7 @@ public final class DurableQueue<T> {
         this.defer = "update " + t.table() + " set status = 'failed', " + release + ", attempts = attempts - 1, last_error = ?, "
                 + t.dueColumn() + " = ?" + held;
         this.fail = "update " + t.table() + " set status = 'dead', " + release + ", last_error = ?" + held;
+        this.skip = "update " + t.table() + " set status = 'skipped', " + release + ", last_error = ?" + held;
         this.recover = "update " + t.table() + " set status = case when attempts >= max_attempts then 'dead' else 'failed' end, "
                 + release + ", " + t.dueColumn() + " = now(), last_error = 'lease expired: the worker stopped mid-attempt'"
                 + " where status = '" + t.claimedStatus() + "' and locked_at < now() - ? * interval '1 millisecond'";
@@ -109,6 +111,10 @@ public final class DurableQueue<T> {
                 case Outcome.Fail f -> {
                     ps = c.prepareStatement(fail);
                     ps.setString(i++, clip(f.reason()));
+                }
+                case Outcome.Skip k -> {
+                    ps = c.prepareStatement(skip);
+                    ps.setString(i++, clip(k.reason()));
                 }
             }
             try (ps) {

@@ -20,6 +20,9 @@ public sealed interface Outcome {
      */
     record Defer(String reason, Instant until) implements Outcome {}
 
+    /** Deliberately not done (the channel or integration is off here): neither done nor dead. */
+    record Skip(String reason) implements Outcome {}
+
     /** A permanent failure (the provider refused the row for good): dead at once. */
     record Fail(String reason) implements Outcome {}
 

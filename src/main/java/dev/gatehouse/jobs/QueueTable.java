@@ -19,7 +19,7 @@ public record QueueTable(String table, String channel, String dueColumn, String 
 
     public static final QueueTable EMAIL_OUTBOX = new QueueTable("private.email_outbox", "email_outbox", "next_attempt_at",
             "sending", "sent", "sent_at", "provider_message_id",
-            "to_email, user_id, template, data, idempotency_key, created_at");
+            "channel, to_email, to_phone, user_id, template, data, idempotency_key, created_at");
 
     public static final QueueTable JOBS = new QueueTable("private.jobs", "jobs", "run_at",
             "running", "succeeded", "finished_at", null, "kind, payload, dedupe_key, created_at");

@@ -65,7 +65,7 @@ class OutboxCrashAndConcurrencyTest {
         DurableQueue<OutboxRow> queue = new DurableQueue<>(db.dataSource(), QueueTable.EMAIL_OUTBOX, OutboxRow.READER);
         List<Claimed<OutboxRow>> claimed = queue.claim(10, "crashed-worker");
         assertThat(claimed).extracting(Claimed::id).containsExactly(id);
-        new OutboxDelivery(new Templates(), sender(s), s).handle(claimed.getFirst());
+        new OutboxDelivery(new Templates(), sender(s), null, s).handle(claimed.getFirst());
 
         // when another worker starts and the lease expires
         try (EmailOutbox survivor = EmailOutbox.start(db.dataSource(), s, sender(s))) {
