@@ -13,15 +13,25 @@ import dev.gatehouse.email.EmailOutbox;
 import dev.gatehouse.email.EmailSettings;
 import dev.gatehouse.email.HookSignature;
 import dev.gatehouse.email.SendEmailHook;
+import dev.gatehouse.jobs.CertificateJob;
+import dev.gatehouse.jobs.Certificates;
+import dev.gatehouse.jobs.HomeworkFeedbackJob;
+import dev.gatehouse.jobs.Job;
+import dev.gatehouse.jobs.JobQueue;
+import dev.gatehouse.jobs.JobSettings;
+import dev.gatehouse.jobs.MeetingLinkJob;
 import dev.gatehouse.jobs.Notifications;
+import dev.gatehouse.jobs.ZoomClient;
 import dev.gatehouse.jobs.QueueMetrics;
 import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.web.CertificateEndpoints;
 import dev.gatehouse.web.EmailEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -49,11 +59,19 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
-    private record Background(Notifications notifications, EmailOutbox outbox) implements QueueMetrics, AutoCloseable {
-        static Background start(DataSource db, Settings settings, Map<String, String> env) {
-            EmailOutbox outbox = EmailOutbox.start(db, EmailSettings.load(env, settings.mode(), settings.dataDir()));
-            Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).start();
-            return new Background(notifications, outbox);
+    private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs) implements QueueMetrics, AutoCloseable {
+        static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
+            EmailSettings email = EmailSettings.load(env, settings.mode(), settings.dataDir());
+            JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.dataDir(), settings.port());
+            EmailOutbox outbox = EmailOutbox.start(db, email);
+            ZoomClient zoom = jobSettings.zoom() == null ? null
+                    : new ZoomClient(dev.gatehouse.jobs.CertificateStore.SupabaseStorage.defaultHttpClient(), jobSettings.zoom(), java.time.Clock.systemUTC());
+            List<Job> kinds = new java.util.ArrayList<>(MeetingLinkJob.all(db, zoom));
+            kinds.add(new HomeworkFeedbackJob(db, gateway, quota, tasks, jobSettings.billingUser()));
+            kinds.add(new CertificateJob(db, jobSettings.certificateStore(), jobSettings.publicUrl()));
+            JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
+            Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).on("jobs", jobs::wake).start();
+            return new Background(notifications, outbox, jobs);
         }
 
         @Override
@@ -61,6 +79,7 @@ public final class Gatehouse implements AutoCloseable {
             Map<String, QueueStats> stats = new java.util.LinkedHashMap<>();
             try {
                 stats.put("email_outbox", outbox.stats());
+                stats.put("jobs", jobs.stats());
             } catch (java.sql.SQLException e) {
                 log.warn("queue stats unavailable: {}", e.getMessage());
             }
@@ -71,6 +90,7 @@ public final class Gatehouse implements AutoCloseable {
         public void close() {
             notifications.close();
             outbox.close();
+            jobs.close();
         }
     }
 
@@ -88,9 +108,10 @@ public final class Gatehouse implements AutoCloseable {
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
-        Background background = Background.start(db, settings, env);
+        Background background = Background.start(db, settings, env, gateway, quota, tasks);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email).start();
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email,
+                new CertificateEndpoints(new Certificates(db))).start();
         return new Gatehouse(app, gateway, quota, apiKeys, background);
     }
 

@@ -2,6 +2,8 @@ package dev.gatehouse.email;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.Mode;
+import static dev.gatehouse.config.SettingValues.number;
+import static dev.gatehouse.config.SettingValues.blankToNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,9 +45,9 @@ public record EmailSettings(
 
     public static EmailSettings load(Map<String, String> env, Mode mode, Path dataDir) {
         List<String> problems = new ArrayList<>();
-        String key = blank(env.get("RESEND_API_KEY"));
-        String from = blank(env.get("EMAIL_FROM"));
-        boolean enabled = !"off".equalsIgnoreCase(String.valueOf(blank(env.get("EMAIL_WORKER"))));
+        String key = blankToNull(env.get("RESEND_API_KEY"));
+        String from = blankToNull(env.get("EMAIL_FROM"));
+        boolean enabled = !"off".equalsIgnoreCase(String.valueOf(blankToNull(env.get("EMAIL_WORKER"))));
         if (mode == Mode.PRODUCTION && enabled) {
             if (key == null) {
                 problems.add("RESEND_API_KEY is required in production (or EMAIL_WORKER=off to leave the outbox to another instance)");
@@ -56,7 +58,7 @@ public record EmailSettings(
                 problems.add("EMAIL_FROM is required in production, e.g. 'Gatehouse <noreply@your-verified-domain>'");
             }
         }
-        String baseUrl = blank(env.get("RESEND_BASE_URL"));
+        String baseUrl = blankToNull(env.get("RESEND_BASE_URL"));
         if (baseUrl != null && !baseUrl.matches("https?://[^\\s]+")) {
             problems.add("RESEND_BASE_URL must be an http(s) URL");
         }
@@ -65,7 +67,7 @@ public record EmailSettings(
         long pollMs = (long) number(env, "EMAIL_POLL_MS", 5_000, 10, 600_000, problems);
         long leaseSeconds = (long) number(env, "EMAIL_LEASE_SECONDS", 60, 1, 86_400, problems);
         long backoffMs = (long) number(env, "EMAIL_BACKOFF_BASE_MS", 2_000, 1, 3_600_000, problems);
-        String siteUrl = blank(env.get("GATEHOUSE_SITE_URL"));
+        String siteUrl = blankToNull(env.get("GATEHOUSE_SITE_URL"));
         if (siteUrl != null && !siteUrl.matches("https?://[^\\s]+")) {
             problems.add("GATEHOUSE_SITE_URL must be an http(s) URL");
         }
@@ -74,17 +76,17 @@ public record EmailSettings(
             throw new ConfigException(problems);
         }
         return new EmailSettings(enabled, key, baseUrl == null ? DEFAULT_RESEND_URL : baseUrl.replaceAll("/+$", ""),
-                from == null ? "Gatehouse <onboarding@resend.dev>" : from, blank(env.get("EMAIL_REPLY_TO")), rate, concurrency,
+                from == null ? "Gatehouse <onboarding@resend.dev>" : from, blankToNull(env.get("EMAIL_REPLY_TO")), rate, concurrency,
                 Duration.ofMillis(pollMs), Duration.ofSeconds(leaseSeconds), Duration.ofMillis(backoffMs), dataDir.resolve("mail"),
                 siteUrl == null ? "http://localhost:3000" : siteUrl.replaceAll("/+$", ""),
                 env.getOrDefault("GATEHOUSE_APP_NAME", "Gatehouse"), twilio);
     }
 
     private static Twilio twilio(Map<String, String> env, List<String> problems) {
-        String sid = blank(env.get("TWILIO_ACCOUNT_SID"));
-        String token = blank(env.get("TWILIO_AUTH_TOKEN"));
-        String from = blank(env.get("TWILIO_FROM"));
-        String service = blank(env.get("TWILIO_MESSAGING_SERVICE_SID"));
+        String sid = blankToNull(env.get("TWILIO_ACCOUNT_SID"));
+        String token = blankToNull(env.get("TWILIO_AUTH_TOKEN"));
+        String from = blankToNull(env.get("TWILIO_FROM"));
+        String service = blankToNull(env.get("TWILIO_MESSAGING_SERVICE_SID"));
         if (sid == null && token == null && from == null && service == null) {
             return null;
         }
@@ -99,29 +101,10 @@ public record EmailSettings(
         } else if (from != null && !from.matches("\\+[1-9][0-9]{6,14}")) {
             problems.add("TWILIO_FROM must be an E.164 phone number such as +15017122661");
         }
-        String baseUrl = blank(env.get("TWILIO_BASE_URL"));
+        String baseUrl = blankToNull(env.get("TWILIO_BASE_URL"));
         double rate = number(env, "TWILIO_RATE_PER_SECOND", 1, 0, 10_000, problems);
         return new Twilio(sid, token, from, service, baseUrl == null ? "https://api.twilio.com" : baseUrl.replaceAll("/+$", ""), rate);
     }
 
-    static double number(Map<String, String> env, String name, double def, double min, double max, List<String> problems) {
-        String v = blank(env.get(name));
-        if (v == null) {
-            return def;
-        }
-        try {
-            double n = Double.parseDouble(v);
-            if (!(n >= min && n <= max)) {
-                problems.add(name + " must be between " + (long) min + " and " + (long) max + ", got " + v);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            problems.add(name + " must be a number, got '" + v + "'");
-            return def;
-        }
-    }
 
-    static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
 }

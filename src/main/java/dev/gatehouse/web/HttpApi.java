@@ -18,7 +18,8 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email) {
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
+            CertificateEndpoints certificates) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
@@ -47,6 +48,7 @@ public final class HttpApi {
             config.routes.post("/v1/tasks/{task}", ai::task);
 
             config.routes.post("/hooks/auth/send-email", email::sendEmailHook);
+            config.routes.get("/certificates/{code}", certificates::verify);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
