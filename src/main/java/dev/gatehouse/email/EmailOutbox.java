@@ -2,6 +2,7 @@ package dev.gatehouse.email;
 
 import dev.gatehouse.jobs.Backoff;
 import dev.gatehouse.jobs.DurableQueue;
+import dev.gatehouse.jobs.QueueRunner;
 import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.jobs.QueueTable;
 import dev.gatehouse.jobs.QueueWorker;
@@ -21,12 +22,10 @@ public final class EmailOutbox implements AutoCloseable {
     /** Rows claimed per round trip. */
     private static final int BATCH = 32;
 
-    private final DurableQueue<OutboxRow> queue;
-    private final QueueWorker<OutboxRow> worker;
+    private final QueueRunner<OutboxRow> runner;
 
-    private EmailOutbox(DurableQueue<OutboxRow> queue, QueueWorker<OutboxRow> worker) {
-        this.queue = queue;
-        this.worker = worker;
+    private EmailOutbox(QueueRunner<OutboxRow> runner) {
+        this.runner = runner;
     }
 
     public static EmailOutbox start(DataSource db, EmailSettings settings) {
@@ -38,36 +37,28 @@ public final class EmailOutbox implements AutoCloseable {
     }
 
     public static EmailOutbox start(DataSource db, EmailSettings settings, MailSender sender) {
-        DurableQueue<OutboxRow> queue = new DurableQueue<>(db, QueueTable.EMAIL_OUTBOX, OutboxRow.READER);
-        QueueWorker<OutboxRow> worker = null;
-        if (settings.workerEnabled()) {
-            worker = new QueueWorker<>("email-outbox", queue, new OutboxDelivery(new Templates(), sender,
-                    settings.twilio() == null ? null : new TwilioSender(ResendSender.defaultHttpClient(), settings.twilio()), settings),
-                    new QueueWorker.Options(settings.concurrency(), BATCH, settings.pollInterval(), settings.lease(),
-                            new Backoff(settings.backoffBase(), Backoff.DEFAULT.max()))).start();
-            log.info("email outbox: delivering {}", sender instanceof FileMailbox f
-                    ? "to the dev mailbox " + f.dir() : "through Resend at " + settings.resendBaseUrl());
-        } else {
-            log.info("email outbox: worker off (EMAIL_WORKER=off); rows wait for another instance");
-        }
-        return new EmailOutbox(queue, worker);
+        OutboxDelivery delivery = new OutboxDelivery(new Templates(), sender,
+                settings.twilio() == null ? null : new TwilioSender(ResendSender.defaultHttpClient(), settings.twilio()), settings);
+        QueueRunner<OutboxRow> runner = QueueRunner.start(settings.workerEnabled(), "email-outbox",
+                new DurableQueue<>(db, QueueTable.EMAIL_OUTBOX, OutboxRow.READER), delivery,
+                new QueueWorker.Options(settings.concurrency(), BATCH, settings.pollInterval(), settings.lease(),
+                        new Backoff(settings.backoffBase(), Backoff.DEFAULT.max())));
+        log.info("email outbox: {}", !settings.workerEnabled() ? "worker off (EMAIL_WORKER=off); rows wait for another instance"
+                : sender instanceof FileMailbox f ? "delivering to the dev mailbox " + f.dir() : "delivering through Resend at " + settings.resendBaseUrl());
+        return new EmailOutbox(runner);
     }
 
     /** A NOTIFY arrived (or the listener reconnected): claim now. */
     public void wake() {
-        if (worker != null) {
-            worker.wake();
-        }
+        runner.wake();
     }
 
     public QueueStats stats() throws SQLException {
-        return queue.stats();
+        return runner.stats();
     }
 
     @Override
     public void close() {
-        if (worker != null) {
-            worker.close();
-        }
+        runner.close();
     }
 }

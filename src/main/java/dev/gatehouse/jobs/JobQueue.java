@@ -20,21 +20,14 @@ public final class JobQueue implements AutoCloseable {
     /** @param lease long enough for the slowest job (an AI call with retries) */
     public record Options(boolean enabled, int concurrency, Duration pollInterval, Duration lease, Backoff backoff) {}
 
-    private final DurableQueue<JobRow> queue;
-    private final QueueWorker<JobRow> worker;
+    private final QueueRunner<JobRow> runner;
 
-    private JobQueue(DurableQueue<JobRow> queue, QueueWorker<JobRow> worker) {
-        this.queue = queue;
-        this.worker = worker;
+    private JobQueue(QueueRunner<JobRow> runner) {
+        this.runner = runner;
     }
 
     public static JobQueue start(DataSource db, Options options, List<Job> jobs) {
         Map<String, Job> byKind = jobs.stream().collect(Collectors.toUnmodifiableMap(Job::kind, Function.identity()));
-        DurableQueue<JobRow> queue = new DurableQueue<>(db, QueueTable.JOBS, JobRow.READER);
-        if (!options.enabled()) {
-            log.info("jobs: worker off (JOBS_WORKER=off)");
-            return new JobQueue(queue, null);
-        }
         QueueWorker.Handler<JobRow> handler = row -> {
             Job job = byKind.get(row.data().kind());
             if (job == null) {
@@ -46,26 +39,22 @@ public final class JobQueue implements AutoCloseable {
                 return new Outcome.Fail(e.getMessage());
             }
         };
-        QueueWorker<JobRow> worker = new QueueWorker<>("jobs", queue, handler,
-                new QueueWorker.Options(options.concurrency(), 16, options.pollInterval(), options.lease(), options.backoff())).start();
-        log.info("jobs: running {}", byKind.keySet().stream().sorted().toList());
-        return new JobQueue(queue, worker);
+        QueueRunner<JobRow> runner = QueueRunner.start(options.enabled(), "jobs", new DurableQueue<>(db, QueueTable.JOBS, JobRow.READER), handler,
+                new QueueWorker.Options(options.concurrency(), 16, options.pollInterval(), options.lease(), options.backoff()));
+        log.info("jobs: {}", options.enabled() ? "running " + byKind.keySet().stream().sorted().toList() : "worker off (JOBS_WORKER=off)");
+        return new JobQueue(runner);
     }
 
     public void wake() {
-        if (worker != null) {
-            worker.wake();
-        }
+        runner.wake();
     }
 
     public QueueStats stats() throws SQLException {
-        return queue.stats();
+        return runner.stats();
     }
 
     @Override
     public void close() {
-        if (worker != null) {
-            worker.close();
-        }
+        runner.close();
     }
 }

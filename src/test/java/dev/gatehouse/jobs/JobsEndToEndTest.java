@@ -195,4 +195,18 @@ class JobsEndToEndTest {
         fake.verify(1, postRequestedFor(urlPathEqualTo("/oauth/token"))
                 .withHeader("Authorization", equalTo(okhttp3.Credentials.basic("zoom-client", "zoom-secret"))));
     }
+
+    @Test
+    void readyReportsEachQueuesDepthOldestPendingAgeAndDeadCount() throws Exception {
+        try (Connection c = db.connect()) {
+            Postgrest.update(c, "insert into private.jobs (kind, status, attempts) values ('test.dead', 'dead', 5)");
+        }
+
+        HttpResponse<String> ready = service.get("/ready", null);
+
+        JsonNode queues = JSON.readTree(ready.body()).path("checks").path("queues");
+        assertThat(queues.path("jobs").path("dead").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(queues.path("email_outbox").has("depth")).isTrue();
+        assertThat(queues.path("email_outbox").path("oldestPendingAgeSeconds").isNumber()).isTrue();
+    }
 }
