@@ -45,13 +45,13 @@ public final class DurableQueue<T> {
                 + " attempts = q.attempts + 1 from due where q.id = due.id"
                 + " returning q.id, q.attempts, q.max_attempts, " + t.dataColumns();
         this.done = "update " + t.table() + " set status = '" + t.doneStatus() + "', " + release + ", last_error = null, "
-                + t.doneAtColumn() + " = now()" + (t.refColumn() == null ? "" : ", " + t.refColumn() + " = ?") + held;
+                + t.doneAtColumn() + " = now()" + (t.refColumn() == null ? "" : ", " + t.refColumn() + " = ?") + t.onFinish() + held;
         this.retry = "update " + t.table() + " set status = case when attempts >= max_attempts then 'dead' else 'failed' end, "
                 + release + ", last_error = ?, " + t.dueColumn() + " = now() + ? * interval '1 millisecond'" + held;
         this.defer = "update " + t.table() + " set status = 'failed', " + release + ", attempts = attempts - 1, last_error = ?, "
                 + t.dueColumn() + " = ?" + held;
-        this.fail = "update " + t.table() + " set status = 'dead', " + release + ", last_error = ?" + held;
-        this.skip = "update " + t.table() + " set status = 'skipped', " + release + ", last_error = ?" + held;
+        this.fail = "update " + t.table() + " set status = 'dead', " + release + ", last_error = ?" + t.onFinish() + held;
+        this.skip = "update " + t.table() + " set status = 'skipped', " + release + ", last_error = ?" + t.onFinish() + held;
         this.recover = "update " + t.table() + " set status = case when attempts >= max_attempts then 'dead' else 'failed' end, "
                 + release + ", " + t.dueColumn() + " = now(), last_error = 'lease expired: the worker stopped mid-attempt'"
                 + " where status = '" + t.claimedStatus() + "' and locked_at < now() - ? * interval '1 millisecond'";

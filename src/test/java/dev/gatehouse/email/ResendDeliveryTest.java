@@ -257,4 +257,29 @@ class ResendDeliveryTest {
     private static List<ServeEvent> requestsInOrder() {
         return resend.getAllServeEvents().stream().sorted(Comparator.comparing(e -> e.getRequest().getLoggedDate())).toList();
     }
+
+    @Test
+    void anAuthEmailsOneTimeTokenIsSentThenRemovedFromTheOutbox() throws Exception {
+        resend.stubFor(post("/emails").willReturn(ResendWire.sent("auth-1")));
+        long id;
+        try (Connection c = db.connect()) {
+            var rs = c.createStatement().executeQuery("""
+                    insert into private.email_outbox (to_email, template, data, idempotency_key)
+                    values ('student@example.com', 'auth_magiclink',
+                            '{"token": "654321", "verify_url": "https://ref.supabase.co/auth/v1/verify?token=h1&type=magiclink"}', 'auth:magiclink:test')
+                    returning id""");
+            rs.next();
+            id = rs.getLong(1);
+        }
+
+        startWorker();
+
+        awaitStatus(id, "sent");
+        resend.verify(postRequestedFor(urlEqualTo("/emails")).withRequestBody(matchingJsonPath("$.text", com.github.tomakehurst.wiremock.client.WireMock.containing("654321"))));
+        try (Connection c = db.connect()) {
+            var rs = c.createStatement().executeQuery("select data::text from private.email_outbox where id = " + id);
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("{}");
+        }
+    }
 }
