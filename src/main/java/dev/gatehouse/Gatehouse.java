@@ -10,8 +10,25 @@ import dev.gatehouse.auth.ApiKeyStore;
 import dev.gatehouse.auth.AuthUserStatuses;
 import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
+import dev.gatehouse.email.EmailOutbox;
+import dev.gatehouse.email.EmailSettings;
+import dev.gatehouse.email.HookSignature;
+import dev.gatehouse.email.SendEmailHook;
+import dev.gatehouse.jobs.CertificateJob;
+import dev.gatehouse.jobs.Certificates;
+import dev.gatehouse.jobs.HomeworkFeedbackJob;
+import dev.gatehouse.jobs.Job;
+import dev.gatehouse.jobs.JobQueue;
+import dev.gatehouse.jobs.JobSettings;
+import dev.gatehouse.jobs.MeetingLinkJob;
+import dev.gatehouse.jobs.Notifications;
+import dev.gatehouse.jobs.ZoomClient;
+import dev.gatehouse.jobs.QueueMetrics;
+import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.web.CertificateEndpoints;
+import dev.gatehouse.web.EmailEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
@@ -32,12 +49,50 @@ public final class Gatehouse implements AutoCloseable {
     private final Gateway gateway;
     private final QuotaGate quota;
     private final ApiKeyStore apiKeys;
+    private final Background background;
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background) {
         this.app = app;
         this.gateway = gateway;
         this.quota = quota;
         this.apiKeys = apiKeys;
+        this.background = background;
+    }
+
+    /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
+    private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs) implements QueueMetrics, AutoCloseable {
+        static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
+            EmailSettings email = EmailSettings.load(env, settings.mode(), settings.dataDir());
+            JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.dataDir(), settings.port());
+            EmailOutbox outbox = EmailOutbox.start(db, email);
+            ZoomClient zoom = jobSettings.zoom() == null ? null
+                    : new ZoomClient(dev.gatehouse.jobs.CertificateStore.SupabaseStorage.defaultHttpClient(), jobSettings.zoom(), java.time.Clock.systemUTC());
+            List<Job> kinds = new java.util.ArrayList<>(MeetingLinkJob.all(db, zoom));
+            kinds.add(new HomeworkFeedbackJob(db, gateway, quota, tasks, jobSettings.billingUser()));
+            kinds.add(new CertificateJob(db, jobSettings.certificateStore(), jobSettings.publicUrl()));
+            JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
+            Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).on("jobs", jobs::wake).start();
+            return new Background(notifications, outbox, jobs);
+        }
+
+        @Override
+        public Map<String, QueueStats> queueStats() {
+            Map<String, QueueStats> stats = new java.util.LinkedHashMap<>();
+            try {
+                stats.put("email_outbox", outbox.stats());
+                stats.put("jobs", jobs.stats());
+            } catch (java.sql.SQLException e) {
+                log.warn("queue stats unavailable: {}", e.getMessage());
+            }
+            return stats;
+        }
+
+        @Override
+        public void close() {
+            notifications.close();
+            outbox.close();
+            jobs.close();
+        }
     }
 
     /** Builds and starts the service on {@code settings}' host and port against {@code db}. */
@@ -53,8 +108,12 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db)), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
-        return new Gatehouse(app, gateway, quota, apiKeys);
+        HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
+        Background background = Background.start(db, settings, env, gateway, quota, tasks);
+        EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email,
+                new CertificateEndpoints(new Certificates(db))).start();
+        return new Gatehouse(app, gateway, quota, apiKeys, background);
     }
 
     public int port() {
@@ -74,6 +133,7 @@ public final class Gatehouse implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        background.close();
         gateway.close();
         quota.close();
         apiKeys.close();

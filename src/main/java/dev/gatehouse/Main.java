@@ -5,6 +5,7 @@ import dev.gatehouse.cli.DevCommand;
 import dev.gatehouse.cli.ExitCode;
 import dev.gatehouse.cli.Failures;
 import dev.gatehouse.cli.LogLevel;
+import dev.gatehouse.cli.MailCommand;
 import dev.gatehouse.cli.MigrateCommand;
 import dev.gatehouse.cli.ServeCommand;
 import dev.gatehouse.cli.TokenCommand;
@@ -29,6 +30,7 @@ public final class Main {
                                  dev mode: put a user on a plan (a subscription with a current period)
               dev reset-usage --email E
                                  dev mode: start a fresh usage period for a user
+              mail [--limit N]   list the latest emails in the dev mailbox
               test               (./gatehouse only) run the whole test suite: ./mvnw verify
               help, --help, -h   this text
 
@@ -55,6 +57,7 @@ public final class Main {
                 case "serve" -> new ServeCommand().run(Args.parse(rest), env);
                 case "migrate" -> new MigrateCommand().run(Args.parse(rest), env);
                 case "token" -> new TokenCommand().run(Args.parse(rest), env);
+                case "mail" -> new MailCommand().run(Args.parse(rest), env);
                 case "dev" -> new DevCommand().run(rest, env);
                 case "help" -> {
                     System.out.print(USAGE);

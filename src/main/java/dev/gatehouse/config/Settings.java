@@ -142,6 +142,6 @@ public record Settings(
     }
 
     static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+        return SettingValues.blankToNull(s);
     }
 }

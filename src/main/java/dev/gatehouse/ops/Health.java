@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import dev.gatehouse.jobs.QueueMetrics;
 import javax.sql.DataSource;
 
 /**
@@ -15,11 +16,18 @@ import javax.sql.DataSource;
 public final class Health {
     private final DataSource db;
     private final Supplier<Map<String, String>> breakers;
+    private final QueueMetrics queues;
 
     /** @param breakers each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...) */
     public Health(DataSource db, Supplier<Map<String, String>> breakers) {
+        this(db, breakers, QueueMetrics.NONE);
+    }
+
+    /** @param queues the email outbox's and job queue's depth, oldest pending age and dead rows (reported, never failing readiness) */
+    public Health(DataSource db, Supplier<Map<String, String>> breakers, QueueMetrics queues) {
         this.db = db;
         this.breakers = breakers;
+        this.queues = queues;
     }
 
     public void live(Context ctx) {
@@ -36,6 +44,9 @@ public final class Health {
         } catch (Exception e) {
             ok = false;
             checks.put("database", "unreachable");
+        }
+        if (ok) {
+            checks.put("queues", queues.queueStats());
         }
         Map<String, String> providers = breakers.get();
         checks.put("providers", providers);

@@ -24,7 +24,8 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai) {
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
+            CertificateEndpoints certificates) {
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
         return Javalin.create(config -> {
@@ -58,6 +59,9 @@ public final class HttpApi {
             config.routes.get("/v1/usage", ai::usage);
             config.routes.get("/v1/tasks", ai::listTasks);
             config.routes.post("/v1/tasks/{task}", ai::task);
+
+            config.routes.post("/hooks/auth/send-email", email::sendEmailHook);
+            config.routes.get("/certificates/{code}", certificates::verify);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorBodies.writeJavalin(ctx, e));

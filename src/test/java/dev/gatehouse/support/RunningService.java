@@ -36,10 +36,22 @@ public final class RunningService implements AutoCloseable {
 
     /** @param extraEnv environment on top of a dev-mode one (e.g. GATEHOUSE_CONFIG and provider keys) */
     public static RunningService start(DataSource db, Map<String, String> extraEnv) {
-        Map<String, String> env = new HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET));
+        Map<String, String> env = new HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET,
+                "GATEHOUSE_DATA_DIR", tempDataDir()));
         env.putAll(extraEnv);
         Settings settings = Settings.load(env);
         return new RunningService(Gatehouse.start(settings, db, env), db);
+    }
+
+    /** The dev mailbox and dev certificates go to a throwaway folder, never the working copy's .gatehouse/. */
+    private static String tempDataDir() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gatehouse-test-data");
+            dir.toFile().deleteOnExit();
+            return dir.toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public String baseUrl() {
