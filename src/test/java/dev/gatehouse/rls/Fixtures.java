@@ -120,6 +120,20 @@ final class Fixtures {
                 values (?, ?, encode(extensions.digest(?, 'sha256'), 'hex')) returning id""", prompt, user, token);
     }
 
+    /** One row of each sales-call workspace table, owned by {@code user}, as the analyser writes them. */
+    java.util.Map<String, UUID> salesWorkspace(UUID user) throws SQLException {
+        UUID client = id("insert into public.clients (user_id, name) values (?, 'Acme') returning id", user);
+        UUID campaign = id("insert into public.campaigns (user_id, name) values (?, 'Spring outreach') returning id", user);
+        return java.util.Map.of(
+                "client", client,
+                "campaign", campaign,
+                "signup", id("insert into public.signups (user_id, campaign_id, email) values (?, ?, 'a@example.com') returning id", user, campaign),
+                "training_material", id("insert into public.training_materials (user_id, title, kind, storage_path) values (?, 'Deck', 'pdf', ?) returning id",
+                        user, user + "/deck.pdf"),
+                "call_analysis", id("insert into public.call_analyses (user_id, client_ref, analysis) values (?, ?, '{\"score\": 70}') returning id",
+                        user, client));
+    }
+
     /** An object row as the Storage API writes it: owner_id is the uploader's id as text (null for the service). */
     UUID storageObject(String bucket, String name, UUID owner) throws SQLException {
         return id("""

@@ -53,6 +53,7 @@ class PolicyMatrixTest {
         UUID prompt = given.prompt(Seed.STUDENT, "Matrix prompt", "Summarise the lesson.");
         ids = new Placeholders()
                 .with("student", Seed.STUDENT)
+                .withAll(given.salesWorkspace(Seed.STUDENT))
                 .with("prompt", prompt)
                 .with("prompt_version", given.promptVersion(prompt))
                 .with("shared_prompt", given.sharedPrompt(prompt, Seed.STUDENT, "sp_matrix-" + UUID.randomUUID()))
