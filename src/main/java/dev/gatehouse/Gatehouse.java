@@ -11,7 +11,11 @@ import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.sales.CallAnalyses;
+import dev.gatehouse.storage.ObjectStore;
 import dev.gatehouse.web.GatewayEndpoints;
+import dev.gatehouse.web.MentorEndpoints;
+import dev.gatehouse.web.SalesEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
 import java.util.Map;
@@ -50,8 +54,13 @@ public final class Gatehouse implements AutoCloseable {
         ApiKeyStore apiKeys = new ApiKeyStore(db);
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
-        GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
+        ObjectMapper json = new ObjectMapper();
+        GatewayEndpoints endpoints = new GatewayEndpoints(json, new Authenticator(tokens, apiKeys), gateway, quota, tasks);
+        ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
+        log.info("file storage (resumes): {}", files.getClass().getSimpleName());
+        MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);
+        SalesEndpoints sales = new SalesEndpoints(json, endpoints, tasks, new CallAnalyses(db));
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints, mentor, sales).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.Completion;
 import dev.gatehouse.ai.Gateway;
 import dev.gatehouse.ai.tasks.RenderedTask;
 import dev.gatehouse.ai.tasks.Task;
@@ -55,7 +56,26 @@ public final class GatewayEndpoints {
     public void task(Context ctx) {
         Caller caller = caller(ctx, "tasks");
         Task task = tasks.require(ctx.pathParam("task"));
-        JsonNode body = body(ctx);
+        runTask(ctx, caller, task, body(ctx), (output, completion, request) -> {
+            ObjectNode out = json.createObjectNode();
+            out.put("object", "task.result");
+            out.put("id", completion.body().path("id").asText());
+            out.put("task", task.name());
+            out.put("model", request.alias());
+            out.set("output", output);
+            out.put("finish_reason", completion.body().path("choices").path(0).path("finish_reason").asText(null));
+            out.set("usage", completion.body().path("usage"));
+            return out;
+        });
+    }
+
+    /** Turns a task's parsed output into the response body (and may act on it first, e.g. save it). */
+    interface TaskAnswer {
+        ObjectNode shape(JsonNode output, Completion completion, ChatRequest request);
+    }
+
+    /** Renders {@code task} from {@code body} ({@code variables}, optional {@code model}) and runs it for {@code caller}. */
+    void runTask(Context ctx, Caller caller, Task task, JsonNode body, TaskAnswer answer) {
         RenderedTask rendered = task.render(body);
         if (!body.has("model") && !gateway.servableModels().contains(rendered.model()) && !gateway.servableModels().isEmpty()) {
             // The task's default model has no configured provider here (e.g. dev mode without keys):
@@ -65,15 +85,7 @@ public final class GatewayEndpoints {
         ChatRequest request = gateway.parse(rendered.request(), UNBOUND, RequestIds.header(RequestIds.of(ctx)));
         call.run(ctx, caller, request, task.name(), completion -> {
             JsonNode message = completion.body().path("choices").path(0).path("message");
-            ObjectNode out = json.createObjectNode();
-            out.put("object", "task.result");
-            out.put("id", completion.body().path("id").asText());
-            out.put("task", task.name());
-            out.put("model", request.alias());
-            out.set("output", task.parseOutput(message.path("content").asText("")));
-            out.put("finish_reason", completion.body().path("choices").path(0).path("finish_reason").asText(null));
-            out.set("usage", completion.body().path("usage"));
-            return out;
+            return answer.shape(task.parseOutput(message.path("content").asText("")), completion, request);
         });
     }
 
@@ -136,7 +148,7 @@ public final class GatewayEndpoints {
         }
     }
 
-    private Caller caller(Context ctx, String scope) {
+    Caller caller(Context ctx, String scope) {
         return callerWithAny(ctx, Set.of(scope));
     }
 
@@ -148,7 +160,7 @@ public final class GatewayEndpoints {
         return caller;
     }
 
-    private JsonNode body(Context ctx) {
+    JsonNode body(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();
         if (bytes.length == 0) {
             throw Refusal.badRequest(null, "The request body is empty; send a JSON object.");

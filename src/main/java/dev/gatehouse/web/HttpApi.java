@@ -18,7 +18,7 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai) {
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, MentorEndpoints mentor, SalesEndpoints sales) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
@@ -45,6 +45,11 @@ public final class HttpApi {
             config.routes.get("/v1/usage", ai::usage);
             config.routes.get("/v1/tasks", ai::listTasks);
             config.routes.post("/v1/tasks/{task}", ai::task);
+
+            // sister apps (README: "Sister apps")
+            config.routes.post("/v1/mentor/ask", mentor::ask);
+            config.routes.post("/v1/mentor/resume", mentor::resume);
+            config.routes.post("/v1/sales/call-analyses", sales::analyse);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
