@@ -13,6 +13,7 @@ import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
 import dev.gatehouse.sales.CallAnalyses;
 import dev.gatehouse.storage.ObjectStore;
+import dev.gatehouse.taskcache.TaskResultCache;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.MentorEndpoints;
 import dev.gatehouse.web.SalesEndpoints;
@@ -55,7 +56,8 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         ObjectMapper json = new ObjectMapper();
-        GatewayEndpoints endpoints = new GatewayEndpoints(json, new Authenticator(tokens, apiKeys), gateway, quota, tasks);
+        GatewayEndpoints endpoints = new GatewayEndpoints(json, new Authenticator(tokens, apiKeys), gateway, quota, tasks,
+                new TaskResultCache(db));
         ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
         log.info("file storage (resumes): {}", files.getClass().getSimpleName());
         MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);

@@ -16,6 +16,7 @@ import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.auth.Caller;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.quota.UsageSummary;
+import dev.gatehouse.taskcache.TaskResultCache;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.HashSet;
@@ -37,14 +38,16 @@ public final class GatewayEndpoints {
     private final QuotaGate quota;
     private final TaskCatalog tasks;
     private final GatewayCall call;
+    private final TaskResultCache results;
 
-    public GatewayEndpoints(ObjectMapper json, Authenticator auth, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
+    public GatewayEndpoints(ObjectMapper json, Authenticator auth, Gateway gateway, QuotaGate quota, TaskCatalog tasks, TaskResultCache results) {
         this.json = json;
         this.auth = auth;
         this.gateway = gateway;
         this.quota = quota;
         this.tasks = tasks;
         this.call = new GatewayCall(gateway, quota);
+        this.results = results;
     }
 
     public void chatCompletions(Context ctx) {
@@ -74,7 +77,13 @@ public final class GatewayEndpoints {
         ObjectNode shape(JsonNode output, Completion completion, ChatRequest request);
     }
 
-    /** Renders {@code task} from {@code body} ({@code variables}, optional {@code model}) and runs it for {@code caller}. */
+    /**
+     * Renders {@code task} from {@code body} ({@code variables}, optional {@code model}) and runs it for {@code caller}.
+     * A task with a cache TTL answers a fresh cached result without admission or a provider call (free:
+     * no request, no tokens), caches each new result, and when every provider fails (502/503) answers its
+     * last result for the same input, however old, with {@code "cached": true} and
+     * {@code x-gatehouse-cache: stale}; that failed call is settled as failed, so it is never charged.
+     */
     void runTask(Context ctx, Caller caller, Task task, JsonNode body, TaskAnswer answer) {
         RenderedTask rendered = task.render(body);
         if (!body.has("model") && !gateway.servableModels().contains(rendered.model()) && !gateway.servableModels().isEmpty()) {
@@ -83,10 +92,45 @@ public final class GatewayEndpoints {
             rendered.request().put("model", gateway.servableModels().getFirst());
         }
         ChatRequest request = gateway.parse(rendered.request(), UNBOUND, RequestIds.header(RequestIds.of(ctx)));
-        call.run(ctx, caller, request, task.name(), completion -> {
-            JsonNode message = completion.body().path("choices").path(0).path("message");
-            return answer.shape(task.parseOutput(message.path("content").asText("")), completion, request);
-        });
+        String key = task.cacheTtl() == null ? null : TaskResultCache.key(task.name(), task.version(), request.alias(), rendered.request());
+        if (key != null) {
+            var fresh = results.fresh(caller.userId(), key);
+            if (fresh.isPresent()) {
+                answerFromCache(ctx, fresh.get(), "hit", answer, request);
+                return;
+            }
+            ctx.header(CACHE_HEADER, "miss");
+        }
+        try {
+            call.run(ctx, caller, request, task.name(), completion -> {
+                JsonNode message = completion.body().path("choices").path(0).path("message");
+                JsonNode output = task.parseOutput(message.path("content").asText(""));
+                if (key != null) {
+                    results.store(caller.userId(), key, task.name(), request.alias(), output, completion.body().path("usage"), task.cacheTtl());
+                }
+                return answer.shape(output, completion, request);
+            });
+        } catch (Refusal e) {
+            var stale = key == null || (e.status() != 502 && e.status() != 503) ? null : results.any(caller.userId(), key).orElse(null);
+            if (stale == null) {
+                throw e;
+            }
+            answerFromCache(ctx, stale, "stale", answer, request);
+        }
+    }
+
+    static final String CACHE_HEADER = "x-gatehouse-cache";
+
+    private void answerFromCache(Context ctx, TaskResultCache.Cached cached, String kind, TaskAnswer answer, ChatRequest request) {
+        ObjectNode body = json.createObjectNode();
+        body.put("id", "cached-" + RequestIds.header(RequestIds.of(ctx)));
+        body.putArray("choices").addObject().put("finish_reason", "stop");
+        body.set("usage", cached.usage());
+        ObjectNode out = answer.shape(cached.output(), new Completion(body, null), request);
+        out.put("cached", true);
+        out.put("cached_at", cached.storedAt().toString());
+        ctx.header(CACHE_HEADER, kind);
+        ctx.status(200).json(out);
     }
 
     public void listTasks(Context ctx) {

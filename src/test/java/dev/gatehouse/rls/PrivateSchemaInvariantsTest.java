@@ -56,7 +56,7 @@ class PrivateSchemaInvariantsTest {
         // Every private table is checked below; this names them so a new one is a conscious addition.
         assertThat(tables).extracting(t -> t.get("name")).containsExactly(
                 "ai_quota_periods", "ai_reservations", "audit_log", "email_outbox", "jobs", "prompt_share_views", "stripe_customers",
-                "webhook_events");
+                "task_results", "webhook_events");
 
         for (Persona who : List.of(Persona.anon(), Seed.student(), Seed.admin())) {
             for (Map<String, Object> t : tables) {
