@@ -11,12 +11,15 @@ import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.imports.LocalStorageImport;
 import dev.gatehouse.sales.CallAnalyses;
 import dev.gatehouse.storage.ObjectStore;
 import dev.gatehouse.taskcache.TaskResultCache;
 import dev.gatehouse.web.GatewayEndpoints;
+import dev.gatehouse.web.ImportEndpoints;
 import dev.gatehouse.web.MentorEndpoints;
 import dev.gatehouse.web.SalesEndpoints;
+import dev.gatehouse.web.SisterApps;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
 import java.util.Map;
@@ -56,13 +59,16 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         ObjectMapper json = new ObjectMapper();
-        GatewayEndpoints endpoints = new GatewayEndpoints(json, new Authenticator(tokens, apiKeys), gateway, quota, tasks,
+        Authenticator authenticator = new Authenticator(tokens, apiKeys);
+        GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
                 new TaskResultCache(db));
         ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
         log.info("file storage (resumes): {}", files.getClass().getSimpleName());
         MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);
         SalesEndpoints sales = new SalesEndpoints(json, endpoints, tasks, new CallAnalyses(db));
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints, mentor, sales).start();
+        ImportEndpoints imports = new ImportEndpoints(json, authenticator, endpoints, new LocalStorageImport(db));
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints,
+                new SisterApps(mentor, sales, imports)).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
     }
 

@@ -18,7 +18,7 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, MentorEndpoints mentor, SalesEndpoints sales) {
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, SisterApps sister) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
@@ -47,9 +47,10 @@ public final class HttpApi {
             config.routes.post("/v1/tasks/{task}", ai::task);
 
             // sister apps (README: "Sister apps")
-            config.routes.post("/v1/mentor/ask", mentor::ask);
-            config.routes.post("/v1/mentor/resume", mentor::resume);
-            config.routes.post("/v1/sales/call-analyses", sales::analyse);
+            config.routes.post("/v1/mentor/ask", sister.mentor()::ask);
+            config.routes.post("/v1/mentor/resume", sister.mentor()::resume);
+            config.routes.post("/v1/sales/call-analyses", sister.sales()::analyse);
+            config.routes.post("/v1/import/{app}", sister.imports()::importApp);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
