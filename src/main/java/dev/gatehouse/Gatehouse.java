@@ -29,7 +29,15 @@ import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
 import dev.gatehouse.web.CertificateEndpoints;
 import dev.gatehouse.web.EmailEndpoints;
+import dev.gatehouse.imports.LocalStorageImport;
+import dev.gatehouse.sales.CallAnalyses;
+import dev.gatehouse.storage.ObjectStore;
+import dev.gatehouse.taskcache.TaskResultCache;
 import dev.gatehouse.web.GatewayEndpoints;
+import dev.gatehouse.web.ImportEndpoints;
+import dev.gatehouse.web.MentorEndpoints;
+import dev.gatehouse.web.SalesEndpoints;
+import dev.gatehouse.web.SisterApps;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
 import java.util.List;
@@ -107,12 +115,20 @@ public final class Gatehouse implements AutoCloseable {
         ApiKeyStore apiKeys = new ApiKeyStore(db);
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
-        GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db)), gateway, quota, tasks);
+        ObjectMapper json = new ObjectMapper();
+        Authenticator authenticator = new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db));
+        GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
+                new TaskResultCache(db));
+        ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
+        log.info("file storage (resumes): {}", files.getClass().getSimpleName());
+        MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);
+        SalesEndpoints sales = new SalesEndpoints(json, endpoints, tasks, new CallAnalyses(db));
+        ImportEndpoints imports = new ImportEndpoints(json, authenticator, endpoints, new LocalStorageImport(db));
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
         Background background = Background.start(db, settings, env, gateway, quota, tasks);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email,
-                new CertificateEndpoints(new Certificates(db))).start();
+                new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports)).start();
         return new Gatehouse(app, gateway, quota, apiKeys, background);
     }
 

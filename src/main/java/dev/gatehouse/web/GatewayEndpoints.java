@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.chat.Completion;
 import dev.gatehouse.ai.Gateway;
 import dev.gatehouse.ai.tasks.RenderedTask;
 import dev.gatehouse.ai.tasks.Task;
@@ -14,6 +15,7 @@ import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.auth.Caller;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.quota.UsageSummary;
+import dev.gatehouse.taskcache.TaskResultCache;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.HashSet;
@@ -36,8 +38,9 @@ public final class GatewayEndpoints {
     private final TaskCatalog tasks;
     private final GatewayCall call;
     private final JsonBodies bodies;
+    private final TaskResultCache results;
 
-    public GatewayEndpoints(ObjectMapper json, Authenticator auth, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
+    public GatewayEndpoints(ObjectMapper json, Authenticator auth, Gateway gateway, QuotaGate quota, TaskCatalog tasks, TaskResultCache results) {
         this.json = json;
         this.auth = auth;
         this.gateway = gateway;
@@ -45,6 +48,7 @@ public final class GatewayEndpoints {
         this.tasks = tasks;
         this.call = new GatewayCall(gateway, quota);
         this.bodies = new JsonBodies(json);
+        this.results = results;
     }
 
     public void chatCompletions(Context ctx) {
@@ -56,7 +60,32 @@ public final class GatewayEndpoints {
     public void task(Context ctx) {
         Caller caller = caller(ctx, "tasks");
         Task task = tasks.require(ctx.pathParam("task"));
-        JsonNode body = body(ctx);
+        runTask(ctx, caller, task, body(ctx), (output, completion, request) -> {
+            ObjectNode out = json.createObjectNode();
+            out.put("object", "task.result");
+            out.put("id", completion.body().path("id").asText());
+            out.put("task", task.name());
+            out.put("model", completion.body().path("model").asText(request.alias()));
+            out.set("output", output);
+            out.put("finish_reason", completion.body().path("choices").path(0).path("finish_reason").asText(null));
+            out.set("usage", completion.body().path("usage"));
+            return out;
+        });
+    }
+
+    /** Turns a task's parsed output into the response body (and may act on it first, e.g. save it). */
+    interface TaskAnswer {
+        ObjectNode shape(JsonNode output, Completion completion, ChatRequest request);
+    }
+
+    /**
+     * Renders {@code task} from {@code body} ({@code variables}, optional {@code model}) and runs it for {@code caller}.
+     * A task with a cache TTL answers a fresh cached result without admission or a provider call (free:
+     * no request, no tokens), caches each new result, and when every provider fails (502/503) answers its
+     * last result for the same input, however old, with {@code "cached": true} and
+     * {@code x-gatehouse-cache: stale}; that failed call is settled as failed, so it is never charged.
+     */
+    void runTask(Context ctx, Caller caller, Task task, JsonNode body, TaskAnswer answer) {
         RenderedTask rendered = task.render(body);
         if (!body.has("model") && !gateway.servableModels().contains(rendered.model()) && !gateway.servableModels().isEmpty()) {
             // The task's default model has no configured provider here (e.g. dev mode without keys):
@@ -64,18 +93,45 @@ public final class GatewayEndpoints {
             rendered.request().put("model", gateway.servableModels().getFirst());
         }
         ChatRequest request = gateway.parse(rendered.request(), UNBOUND, RequestIds.header(RequestIds.of(ctx)));
-        call.run(ctx, caller, request, task.name(), completion -> {
-            JsonNode message = completion.body().path("choices").path(0).path("message");
-            ObjectNode out = json.createObjectNode();
-            out.put("object", "task.result");
-            out.put("id", completion.body().path("id").asText());
-            out.put("task", task.name());
-            out.put("model", completion.body().path("model").asText(request.alias()));
-            out.set("output", task.parseOutput(message.path("content").asText("")));
-            out.put("finish_reason", completion.body().path("choices").path(0).path("finish_reason").asText(null));
-            out.set("usage", completion.body().path("usage"));
-            return out;
-        });
+        String key = task.cacheTtl() == null ? null : TaskResultCache.key(task.name(), task.version(), request.alias(), rendered.request());
+        if (key != null) {
+            var fresh = results.fresh(caller.userId(), key);
+            if (fresh.isPresent()) {
+                answerFromCache(ctx, fresh.get(), "hit", answer, request);
+                return;
+            }
+            ctx.header(CACHE_HEADER, "miss");
+        }
+        try {
+            call.run(ctx, caller, request, task.name(), completion -> {
+                JsonNode message = completion.body().path("choices").path(0).path("message");
+                JsonNode output = task.parseOutput(message.path("content").asText(""));
+                if (key != null) {
+                    results.store(caller.userId(), key, task.name(), request.alias(), output, completion.body().path("usage"), task.cacheTtl());
+                }
+                return answer.shape(output, completion, request);
+            });
+        } catch (Refusal e) {
+            var stale = key == null || (e.status() != 502 && e.status() != 503) ? null : results.any(caller.userId(), key).orElse(null);
+            if (stale == null) {
+                throw e;
+            }
+            answerFromCache(ctx, stale, "stale", answer, request);
+        }
+    }
+
+    static final String CACHE_HEADER = "x-gatehouse-cache";
+
+    private void answerFromCache(Context ctx, TaskResultCache.Cached cached, String kind, TaskAnswer answer, ChatRequest request) {
+        ObjectNode body = json.createObjectNode();
+        body.put("id", "cached-" + RequestIds.header(RequestIds.of(ctx)));
+        body.putArray("choices").addObject().put("finish_reason", "stop");
+        body.set("usage", cached.usage());
+        ObjectNode out = answer.shape(cached.output(), new Completion(body, null), request);
+        out.put("cached", true);
+        out.put("cached_at", cached.storedAt().toString());
+        ctx.header(CACHE_HEADER, kind);
+        ctx.status(200).json(out);
     }
 
     public void listTasks(Context ctx) {
@@ -137,7 +193,7 @@ public final class GatewayEndpoints {
         }
     }
 
-    private Caller caller(Context ctx, String scope) {
+    Caller caller(Context ctx, String scope) {
         return callerWithAny(ctx, Set.of(scope));
     }
 
@@ -149,7 +205,7 @@ public final class GatewayEndpoints {
         return caller;
     }
 
-    private JsonNode body(Context ctx) {
+    JsonNode body(Context ctx) {
         return bodies.object(ctx);
     }
 }

@@ -25,7 +25,7 @@ public final class HttpApi {
     private HttpApi() {}
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
-            CertificateEndpoints certificates) {
+            CertificateEndpoints certificates, SisterApps sister) {
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
         return Javalin.create(config -> {
@@ -62,6 +62,11 @@ public final class HttpApi {
 
             config.routes.post("/hooks/auth/send-email", email::sendEmailHook);
             config.routes.get("/certificates/{code}", certificates::verify);
+            // sister apps (README: "Sister apps")
+            config.routes.post("/v1/mentor/ask", sister.mentor()::ask);
+            config.routes.post("/v1/mentor/resume", sister.mentor()::resume);
+            config.routes.post("/v1/sales/call-analyses", sister.sales()::analyse);
+            config.routes.post("/v1/import/{app}", sister.imports()::importApp);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorBodies.writeJavalin(ctx, e));

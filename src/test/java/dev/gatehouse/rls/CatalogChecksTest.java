@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
  */
 class CatalogChecksTest {
     /** Functions in {@code public} that anon may call through /rest/v1/rpc; a new one fails until listed. */
-    static final Set<String> PUBLIC_FOR_ANON = Set.of("search_courses");
-    static final Set<String> PUBLIC_FOR_AUTHENTICATED = Set.of("search_courses", "my_plan", "create_api_key", "admin_set_user_role");
+    static final Set<String> PUBLIC_FOR_ANON = Set.of("search_courses",
+            "get_shared_prompt", "list_public_prompts");
+    static final Set<String> PUBLIC_FOR_AUTHENTICATED = Set.of("search_courses", "my_plan", "create_api_key", "admin_set_user_role",
+            "search_prompts", "create_prompt_share", "get_shared_prompt", "fork_shared_prompt", "list_public_prompts");
     /** Schemas where the migrations write policies: the exposed one, and Supabase's for storage and realtime. */
     static final String POLICY_SCHEMAS = "('public', 'storage', 'realtime')";
 

@@ -104,6 +104,36 @@ final class Fixtures {
         return (Long) scalar("insert into public.analytics_events (user_id, event) values (?, 'fixture.viewed') returning id", user);
     }
 
+    /** A prompt as the owner writes it through the Data API (its first version is recorded by trigger). */
+    UUID prompt(UUID user, String title, String body) throws SQLException {
+        return id("insert into public.prompts (user_id, title, body) values (?, ?, ?) returning id", user, title, body);
+    }
+
+    long promptVersion(UUID prompt) throws SQLException {
+        return (Long) scalar("select id from public.prompt_versions where prompt_id = ? order by version desc limit 1", prompt);
+    }
+
+    /** A share row as create_prompt_share() leaves it, for a token the caller keeps. */
+    UUID sharedPrompt(UUID prompt, UUID user, String token) throws SQLException {
+        return id("""
+                insert into public.shared_prompts (prompt_id, user_id, token_hash)
+                values (?, ?, encode(extensions.digest(?, 'sha256'), 'hex')) returning id""", prompt, user, token);
+    }
+
+    /** One row of each sales-call workspace table, owned by {@code user}, as the analyser writes them. */
+    java.util.Map<String, UUID> salesWorkspace(UUID user) throws SQLException {
+        UUID client = id("insert into public.clients (user_id, name) values (?, 'Acme') returning id", user);
+        UUID campaign = id("insert into public.campaigns (user_id, name) values (?, 'Spring outreach') returning id", user);
+        return java.util.Map.of(
+                "client", client,
+                "campaign", campaign,
+                "signup", id("insert into public.signups (user_id, campaign_id, email) values (?, ?, 'a@example.com') returning id", user, campaign),
+                "training_material", id("insert into public.training_materials (user_id, title, kind, storage_path) values (?, 'Deck', 'pdf', ?) returning id",
+                        user, user + "/deck.pdf"),
+                "call_analysis", id("insert into public.call_analyses (user_id, client_ref, analysis) values (?, ?, '{\"score\": 70}') returning id",
+                        user, client));
+    }
+
     /** An object row as the Storage API writes it: owner_id is the uploader's id as text (null for the service). */
     UUID storageObject(String bucket, String name, UUID owner) throws SQLException {
         return id("""

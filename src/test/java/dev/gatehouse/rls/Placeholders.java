@@ -22,6 +22,11 @@ final class Placeholders {
         return this;
     }
 
+    Placeholders withAll(Map<String, ?> named) {
+        named.forEach(this::with);
+        return this;
+    }
+
     /** {@code template} with every placeholder replaced by a quoted SQL literal. */
     String sql(String template, UUID uid) {
         return replace(template, uid, true);

@@ -50,8 +50,13 @@ class PolicyMatrixTest {
                 classmate.userId(), Seed.FREE_PREVIEW_LESSON, Seed.FREE_COURSE);
         UUID reviewable = given.course().priceCents(2500).create();
         given.enrollment(Seed.STUDENT, reviewable, "active"); // bought through the service
+        UUID prompt = given.prompt(Seed.STUDENT, "Matrix prompt", "Summarise the lesson.");
         ids = new Placeholders()
                 .with("student", Seed.STUDENT)
+                .withAll(given.salesWorkspace(Seed.STUDENT))
+                .with("prompt", prompt)
+                .with("prompt_version", given.promptVersion(prompt))
+                .with("shared_prompt", given.sharedPrompt(prompt, Seed.STUDENT, "sp_matrix-" + UUID.randomUUID()))
                 .with("classmate", classmate.userId())
                 .with("classmate_enrollment", classmateEnrollment)
                 .with("classmate_submission", given.submission(Seed.FREE_HOMEWORK, classmate.userId()))

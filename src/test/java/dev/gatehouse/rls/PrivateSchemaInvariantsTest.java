@@ -55,7 +55,8 @@ class PrivateSchemaInvariantsTest {
                 where n.nspname = 'private' and c.relkind in ('r', 'p') order by 1""");
         // Every private table is checked below; this names them so a new one is a conscious addition.
         assertThat(tables).extracting(t -> t.get("name")).containsExactly(
-                "ai_quota_periods", "ai_reservations", "audit_log", "email_outbox", "jobs", "session_meetings", "stripe_customers", "webhook_events");
+                "ai_quota_periods", "ai_reservations", "audit_log", "email_outbox", "jobs", "prompt_share_views", "session_meetings",
+                "stripe_customers", "task_results", "webhook_events");
 
         for (Persona who : List.of(Persona.anon(), Seed.student(), Seed.admin())) {
             for (Map<String, Object> t : tables) {

@@ -48,6 +48,9 @@ class StorageMatrixTest {
         given.storageObject("course-materials", Seed.FREE_COURSE + "/syllabus.pdf", Seed.INSTRUCTOR);
         given.storageObject("homework", Seed.FREE_COURSE + "/" + Seed.STUDENT + "/answer.pdf", Seed.STUDENT);
         given.storageObject("certificates", Seed.STUDENT + "/certificate.pdf", null);
+        given.storageObject("training-materials", Seed.STUDENT + "/deck.pdf", Seed.STUDENT);
+        given.storageObject("call-recordings", Seed.STUDENT + "/call.mp3", Seed.STUDENT);
+        given.storageObject("resumes", Seed.STUDENT + "/resume.pdf", Seed.STUDENT);
     }
 
     @AfterAll
@@ -77,7 +80,8 @@ class StorageMatrixTest {
     void bucketsCarryTheirPublicFlagSizeLimitAndMimeTypes() throws Exception {
         Map<String, Bucket> buckets = buckets();
 
-        assertThat(buckets).containsOnlyKeys("avatars", "course-materials", "homework", "certificates");
+        assertThat(buckets).containsOnlyKeys("avatars", "course-materials", "homework", "certificates",
+                "training-materials", "call-recordings", "resumes");
         assertThat(buckets.get("avatars")).isEqualTo(new Bucket(true, 2L * 1024 * 1024,
                 List.of("image/png", "image/jpeg", "image/webp", "image/gif")));
         assertThat(buckets.get("course-materials")).isEqualTo(new Bucket(false, 50L * 1024 * 1024,
@@ -88,6 +92,15 @@ class StorageMatrixTest {
                         "application/zip", "application/x-zip-compressed",
                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")));
         assertThat(buckets.get("certificates")).isEqualTo(new Bucket(false, 5L * 1024 * 1024, List.of("application/pdf")));
+        assertThat(buckets.get("training-materials")).isEqualTo(new Bucket(false, 100L * 1024 * 1024,
+                List.of("application/pdf", "video/mp4", "video/webm", "video/quicktime", "text/plain", "text/markdown",
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")));
+        assertThat(buckets.get("call-recordings")).isEqualTo(new Bucket(false, 100L * 1024 * 1024,
+                List.of("audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/wav", "audio/x-wav", "audio/webm", "audio/ogg", "audio/flac")));
+        assertThat(buckets.get("resumes")).isEqualTo(new Bucket(false, 5L * 1024 * 1024, List.of("application/pdf",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain")));
     }
 
     @Test

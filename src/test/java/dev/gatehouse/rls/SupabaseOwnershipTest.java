@@ -122,7 +122,7 @@ class SupabaseOwnershipTest {
                            (select count(*) from auth.users) as users, (select count(*) from auth.identities) as identities,
                            (select count(*) from realtime.messages) as messages""").getFirst();
 
-            assertThat(counts).isEqualTo(Map.of("buckets", 4L, "objects", 0L, "users", 0L, "identities", 0L, "messages", 0L));
+            assertThat(counts).isEqualTo(Map.of("buckets", 7L, "objects", 0L, "users", 0L, "identities", 0L, "messages", 0L));
         }
     }
 

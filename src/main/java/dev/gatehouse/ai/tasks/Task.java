@@ -22,9 +22,12 @@ public final class Task {
     private final String systemPrompt;
     private final UserTemplate userTemplate;
     private final TaskOutput output;
+    private final java.time.Duration cacheTtl;
+    private final String version;
 
     Task(String name, String description, String model, int maxTokens, double temperature,
-         List<Variable> variables, String systemPrompt, UserTemplate userTemplate, TaskOutput output) {
+         List<Variable> variables, String systemPrompt, UserTemplate userTemplate, TaskOutput output,
+         java.time.Duration cacheTtl, String version) {
         this.name = name;
         this.description = description;
         this.model = model;
@@ -34,6 +37,18 @@ public final class Task {
         this.systemPrompt = systemPrompt;
         this.userTemplate = userTemplate;
         this.output = output;
+        this.cacheTtl = cacheTtl;
+        this.version = version;
+    }
+
+    /** How long a result stays fresh in the result cache, or null when the task does not opt in. */
+    public java.time.Duration cacheTtl() {
+        return cacheTtl;
+    }
+
+    /** A digest of the task's file: results cached under another version are never reused. */
+    public String version() {
+        return version;
     }
 
     /** The URL segment: {@code POST /v1/tasks/{name}}. */

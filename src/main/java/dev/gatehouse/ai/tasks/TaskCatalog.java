@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 public final class TaskCatalog {
     /** Listed here, not discovered, because a jar's resources cannot be listed portably. */
     static final List<String> BUILT_IN = List.of(
-            "mentor-answer", "homework-feedback", "prompt-enrichment", "sales-call-analysis", "roleplay", "resume-review");
+            "mentor-answer", "homework-feedback", "prompt-enrichment", "sales-call-analysis", "roleplay", "resume-review",
+            "market-research");
     private static final String RESOURCES = "/gateway/tasks/";
 
     private final Map<String, Task> tasks;

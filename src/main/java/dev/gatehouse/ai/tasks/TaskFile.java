@@ -30,7 +30,8 @@ import java.util.regex.PatternSyntaxException;
  * {"description": "...", "model": "gpt-4o-mini", "max_tokens": 800, "temperature": 0.3,
  *  "variables": {"question": {"type": "string", "required": true, "max_length": 4000, "description": "..."}},
  *  "system": ["line", ...], "user": ["line", "{{question}}", ...],
- *  "output": {"type": "text"} | {"type": "json", "schema": {...}}}
+ *  "output": {"type": "text"} | {"type": "json", "schema": {...}},
+ *  "cache": {"ttl_seconds": 86400}}  (optional: results reused per user, stale ones when every provider fails)
  * }</pre>
  */
 final class TaskFile {
@@ -39,7 +40,7 @@ final class TaskFile {
     private static final Pattern TASK_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
     /** Also the section's tag name, so it must be a plain XML-like name. */
     private static final Pattern VARIABLE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,39}");
-    private static final Set<String> KEYS = Set.of("description", "model", "max_tokens", "temperature", "variables", "system", "user", "output");
+    private static final Set<String> KEYS = Set.of("description", "model", "max_tokens", "temperature", "variables", "system", "user", "output", "cache");
     private static final Set<String> COMMON_VARIABLE_KEYS = Set.of("type", "description", "required", "default");
     private static final Map<String, Set<String>> TYPE_KEYS = Map.of(
             "string", Set.of("min_length", "max_length", "enum", "pattern"),
@@ -96,11 +97,35 @@ final class TaskFile {
         root.path("variables").fieldNames().forEachRemaining(declared::add);
         UserTemplate user = UserTemplate.compile(lines(root.get("user"), "user"), declared, file + ": user", problems);
         TaskOutput output = output(root.get("output"));
+        java.time.Duration cacheTtl = cacheTtl(root.get("cache"));
         if (problems.size() > before) {
             return null;
         }
         String systemPrompt = String.join("\n", system) + "\n\n" + UserTemplate.DATA_RULE;
-        return new Task(name, description, model, maxTokens, temperature, variables, systemPrompt, user, output);
+        return new Task(name, description, model, maxTokens, temperature, variables, systemPrompt, user, output, cacheTtl, version(json));
+    }
+
+    /** {@code "cache": {"ttl_seconds": n}} opts the task into the result cache; absent means no caching. */
+    private java.time.Duration cacheTtl(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isObject()) {
+            problem("cache", "expected {\"ttl_seconds\": <60 to 2592000>}");
+            return null;
+        }
+        onlyKeys(node, Set.of("ttl_seconds"), "cache");
+        return java.time.Duration.ofSeconds(integer(node, "ttl_seconds", "cache", 60, 2_592_000, null));
+    }
+
+    /** The task's version for cache keys: a digest of its file, so any edit starts a fresh cache. */
+    private static String version(String json) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private List<Variable> variables(JsonNode node) {

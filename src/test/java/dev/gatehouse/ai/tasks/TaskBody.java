@@ -34,6 +34,7 @@ final class TaskBody {
                     .with("ai_role", "Dana, CFO of a 200-person logistics firm, busy and cost-focused.")
                     .with("learner_message", "Thanks for your time, Dana. What made you take this call?");
             case "resume-review" -> body.with("resume", "Jane Doe. Software engineer with six years of experience building payment systems in Java.");
+            case "market-research" -> body.with("market", "Applicant tracking software for mid-sized companies");
             default -> throw new IllegalArgumentException("no fixture for task " + task);
         }
         return body;

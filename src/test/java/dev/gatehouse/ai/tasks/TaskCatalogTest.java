@@ -12,13 +12,14 @@ import org.junit.jupiter.api.Test;
 
 class TaskCatalogTest {
     private static final TaskCatalog CATALOG = TaskCatalog.builtIn();
-    private static final List<String> SIX = List.of(
-            "mentor-answer", "homework-feedback", "prompt-enrichment", "sales-call-analysis", "roleplay", "resume-review");
+    private static final List<String> BUILT_IN_TASKS = List.of(
+            "mentor-answer", "homework-feedback", "prompt-enrichment", "sales-call-analysis", "roleplay", "resume-review",
+            "market-research");
 
     @Test
-    void builtInCatalogServesTheSixPlatformTasks() {
-        assertThat(CATALOG.names()).containsExactlyElementsOf(SIX);
-        SIX.forEach(name -> assertThat(CATALOG.find(name)).as(name).hasValueSatisfying(task -> assertThat(task.name()).isEqualTo(name)));
+    void builtInCatalogServesThePlatformAndSisterAppTasks() {
+        assertThat(CATALOG.names()).containsExactlyElementsOf(BUILT_IN_TASKS);
+        BUILT_IN_TASKS.forEach(name -> assertThat(CATALOG.find(name)).as(name).hasValueSatisfying(task -> assertThat(task.name()).isEqualTo(name)));
     }
 
     @Test
@@ -32,7 +33,7 @@ class TaskCatalogTest {
     }
 
     @Test
-    void describeListsAllSixTasksWithTheirVariablesAndOutput() {
+    void describeListsEveryBuiltInTaskWithItsVariablesAndOutput() {
         ObjectNode list = CATALOG.describe();
 
         assertThat(list.get("object").asText()).isEqualTo("list");
@@ -48,7 +49,7 @@ class TaskCatalogTest {
             assertThat(task.at("/variables/additionalProperties").asBoolean(true)).isFalse();
             assertThat(task.at("/output/type").asText()).isIn("text", "json");
         });
-        assertThat(names).containsExactlyElementsOf(SIX);
+        assertThat(names).containsExactlyElementsOf(BUILT_IN_TASKS);
     }
 
     @Test
