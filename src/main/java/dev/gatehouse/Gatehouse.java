@@ -8,9 +8,14 @@ import dev.gatehouse.ai.tasks.TaskCatalog;
 import dev.gatehouse.auth.AccessTokenVerifier;
 import dev.gatehouse.auth.ApiKeyStore;
 import dev.gatehouse.auth.Authenticator;
+import dev.gatehouse.billing.BillingSettings;
+import dev.gatehouse.billing.Checkout;
+import dev.gatehouse.billing.StripeApi;
+import dev.gatehouse.billing.StripeWebhook;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.web.BillingEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.HttpApi;
 import io.javalin.Javalin;
@@ -51,8 +56,17 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
+        BillingEndpoints billing = billing(settings, db, env, new Authenticator(tokens, apiKeys));
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints, billing).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
+    }
+
+    private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth) {
+        BillingSettings stripe = BillingSettings.load(env, settings.mode(), settings.dataDir());
+        log.info("billing: Stripe API {}, webhook {}", stripe.apiConfigured() ? "configured" : "not configured (checkout and portal answer 503)",
+                stripe.webhookConfigured() ? "verifying with " + stripe.webhookSecrets().size() + " secret(s)" : "off (503)");
+        Checkout checkout = new Checkout(stripe, stripe.apiConfigured() ? new StripeApi(stripe) : null, db);
+        return new BillingEndpoints(new ObjectMapper(), auth, checkout, new StripeWebhook(stripe.webhookSecrets(), db, java.time.Clock.systemUTC()));
     }
 
     public int port() {

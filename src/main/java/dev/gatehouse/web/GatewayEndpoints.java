@@ -149,7 +149,11 @@ public final class GatewayEndpoints {
     }
 
     private JsonNode body(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
+        return jsonObject(json, ctx.bodyAsBytes());
+    }
+
+    /** A request body that must be one JSON object; anything else is a 400 naming the problem. */
+    static JsonNode jsonObject(ObjectMapper json, byte[] bytes) {
         if (bytes.length == 0) {
             throw Refusal.badRequest(null, "The request body is empty; send a JSON object.");
         }

@@ -18,7 +18,7 @@ public final class HttpApi {
 
     private HttpApi() {}
 
-    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai) {
+    public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, BillingEndpoints billing) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
@@ -45,6 +45,10 @@ public final class HttpApi {
             config.routes.get("/v1/usage", ai::usage);
             config.routes.get("/v1/tasks", ai::listTasks);
             config.routes.post("/v1/tasks/{task}", ai::task);
+
+            config.routes.post("/v1/billing/checkout", billing::checkout);
+            config.routes.post("/v1/billing/portal", billing::portal);
+            config.routes.post("/webhooks/stripe", billing::stripeWebhook);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) ->
