@@ -62,7 +62,7 @@ public final class BillingEndpoints {
     /** The raw bytes are what Stripe signed; nothing is parsed before the signature holds. */
     public void stripeWebhook(Context ctx) throws SQLException {
         StripeWebhook.Outcome outcome = webhook.receive(new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8), ctx.header("Stripe-Signature"));
-        ctx.json(Map.of("received", true, "duplicate", outcome == StripeWebhook.Outcome.DUPLICATE));
+        ctx.json(json.createObjectNode().put("received", true).put("duplicate", outcome == StripeWebhook.Outcome.DUPLICATE));
     }
 
     private Caller caller(Context ctx) {
