@@ -142,7 +142,11 @@ public final class Checkout {
                 ps.setBoolean(3, settings.secretKey().contains("_live_"));
                 ps.executeUpdate();
             }
-            return one(c, "select stripe_customer_id from private.stripe_customers where user_id = ?", userId);
+            String kept = one(c, "select stripe_customer_id from private.stripe_customers where user_id = ?", userId);
+            if (kept == null) {
+                throw new IllegalStateException("Stripe answered customer " + created + ", which is mapped to another user");
+            }
+            return kept;
         }
     }
 
