@@ -3,11 +3,12 @@ package dev.gatehouse.billing;
 import com.stripe.StripeClient;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.exception.StripeException;
-import com.stripe.model.Event;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.stripe.net.ApiResource;
+import com.stripe.net.StripeResponse;
 import com.stripe.model.checkout.Session;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.CustomerCreateParams;
-import com.stripe.param.EventListParams;
 import com.stripe.param.billingportal.SessionCreateParams;
 import dev.gatehouse.refusal.Refusal;
 import java.time.Instant;
@@ -50,16 +51,31 @@ public final class StripeApi {
                 .create(SessionCreateParams.builder().setCustomer(customer).setReturnUrl(returnUrl).build()).getUrl());
     }
 
-    /** Every event created at or after {@code since}, newest first, as raw JSON, paging through Stripe's Events API. */
+    /**
+     * Every event created at or after {@code since}, newest first, as the raw JSON Stripe sent (a raw
+     * request, so the payload is exactly what a webhook would have carried), paging with {@code starting_after}.
+     */
     public void eachEventSince(Instant since, Consumer<String> sink) {
-        EventListParams params = EventListParams.builder().setLimit(100L)
-                .setCreated(EventListParams.Created.builder().setGte(since.getEpochSecond()).build()).build();
-        call(() -> {
-            for (Event e : client.v1().events().list(params).autoPagingIterable()) {
-                sink.accept(e.getRawJsonObject().toString());
+        String after = null;
+        boolean more = true;
+        while (more) {
+            String query = "created%5Bgte%5D=" + since.getEpochSecond() + "&limit=100" + (after == null ? "" : "&starting_after=" + after);
+            StripeResponse page = call(() -> client.rawRequest(ApiResource.RequestMethod.GET, "/v1/events?" + query, null));
+            if (page.code() != 200) {
+                throw new IllegalStateException("Stripe's Events API answered " + page.code() + " (request " + page.requestId() + ")");
             }
-            return null;
-        });
+            JsonNode list;
+            try {
+                list = StripeEvent.JSON.readTree(page.body());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("Stripe's Events API answered a body that is not JSON (request " + page.requestId() + ")", e);
+            }
+            for (JsonNode e : list.path("data")) {
+                sink.accept(e.toString());
+                after = e.path("id").asText();
+            }
+            more = list.path("has_more").asBoolean(false) && after != null && !list.path("data").isEmpty();
+        }
     }
 
     private interface StripeCall<T> {
