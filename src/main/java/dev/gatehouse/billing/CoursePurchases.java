@@ -50,11 +50,11 @@ final class CoursePurchases {
         JsonNode session = anchor.get().object();
         UUID userId = Ids.uuid(session.path("metadata").path("user_id").asText(session.path("client_reference_id").asText(null)));
         UUID courseId = Ids.uuid(session.path("metadata").path("course_id").asText(null));
-        if (userId == null || !exists(c, "select 1 from public.profiles where id = ?", userId)) {
+        Course course = course(c, userId, courseId);
+        if (!course.userExists()) {
             throw StripeWebhook.unprocessable("unknown_user", "The checkout session's metadata.user_id names no user of this platform.");
         }
-        Course course = courseId == null ? null : course(c, courseId);
-        if (course == null) {
+        if (course.priceCents() < 0) {
             throw StripeWebhook.unprocessable("unknown_course", "The checkout session's metadata.course_id names no course of this platform.");
         }
         long subtotal = session.path("amount_subtotal").asLong(-1);
@@ -112,13 +112,21 @@ final class CoursePurchases {
         };
     }
 
-    private record Course(long priceCents, String currency) {}
+    /** @param priceCents -1 when the course does not exist */
+    private record Course(boolean userExists, long priceCents, String currency) {}
 
-    private static Course course(Connection c, UUID id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select price_cents, currency from public.courses where id = ?")) {
-            ps.setObject(1, id);
+    /** The user's existence and the course's price in one round trip. */
+    private static Course course(Connection c, UUID userId, UUID courseId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select exists (select 1 from public.profiles where id = ?),
+                       coalesce((select price_cents from public.courses where id = ?), -1),
+                       (select currency from public.courses where id = ?)""")) {
+            ps.setObject(1, userId);
+            ps.setObject(2, courseId);
+            ps.setObject(3, courseId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Course(rs.getLong(1), rs.getString(2)) : null;
+                rs.next();
+                return new Course(rs.getBoolean(1), rs.getLong(2), rs.getString(3));
             }
         }
     }

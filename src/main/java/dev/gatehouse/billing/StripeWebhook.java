@@ -25,9 +25,11 @@ public final class StripeWebhook {
     /** What happened to one delivery. */
     public enum Outcome { APPLIED, DUPLICATE, RECORDED }
 
+    // One round trip: take the object's lock (null key: no lock), then insert; a duplicate inserts nothing.
     private static final String INSERT = """
+            with locked as (select pg_advisory_xact_lock(hashtextextended(k, 7)) from (select ?::text as k) o where k is not null)
             insert into private.webhook_events (id, type, created, livemode, api_version, object_key, payload, processed_at, attempts)
-            values (?, ?, ?, ?, ?, ?, ?::jsonb, now(), 1)
+            select ?, ?, ?, ?, ?, ?, ?::jsonb, now(), 1 from (select count(*) from locked) l
             on conflict (id) do nothing""";
     private static final String EVENTS_OF_OBJECT = "select payload::text from private.webhook_events where object_key = ?";
 
@@ -97,20 +99,15 @@ public final class StripeWebhook {
     }
 
     private static Outcome recordAndFold(Connection c, StripeEvent event) throws SQLException {
-        if (event.objectKey() != null) {
-            try (PreparedStatement ps = c.prepareStatement("select pg_advisory_xact_lock(hashtextextended(?, 7))")) {
-                ps.setString(1, event.objectKey());
-                ps.execute();
-            }
-        }
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-            ps.setString(1, event.id());
-            ps.setString(2, event.type());
-            ps.setTimestamp(3, Timestamp.from(event.created()));
-            ps.setBoolean(4, event.livemode());
-            ps.setString(5, event.apiVersion());
-            ps.setString(6, event.objectKey());
-            ps.setString(7, event.json());
+            ps.setString(1, event.objectKey());
+            ps.setString(2, event.id());
+            ps.setString(3, event.type());
+            ps.setTimestamp(4, Timestamp.from(event.created()));
+            ps.setBoolean(5, event.livemode());
+            ps.setString(6, event.apiVersion());
+            ps.setString(7, event.objectKey());
+            ps.setString(8, event.json());
             if (ps.executeUpdate() == 0) {
                 return Outcome.DUPLICATE;
             }
