@@ -169,12 +169,27 @@ final class Subscriptions {
                 if (next.isEmpty()) {
                     next = group;
                 }
-                current = next.stream().max(Comparator.comparingInt(Subscriptions::statusRank).thenComparing(StripeEvent::id)).orElseThrow();
+                // the candidate that leaves the longest chain of the rest to follow it, so no transition is stranded
+                current = next.stream().max(Comparator.comparingInt((StripeEvent f) -> chainFrom(f, group))
+                        .thenComparingInt(Subscriptions::statusRank).thenComparing(StripeEvent::id)).orElseThrow();
                 group.remove(current);
             }
             i = j;
         }
         return current;
+    }
+
+    /** How many events of {@code pool} can follow {@code from}, one after another (groups are a handful of events). */
+    private static int chainFrom(StripeEvent from, List<StripeEvent> pool) {
+        int best = 0;
+        for (StripeEvent f : pool) {
+            if (f != from && follows(f, from)) {
+                List<StripeEvent> rest = new ArrayList<>(pool);
+                rest.remove(from);
+                best = Math.max(best, 1 + chainFrom(f, rest));
+            }
+        }
+        return best;
     }
 
     /** {@code f} was made from the state {@code e} shows: every changed field's old value is {@code e}'s value. */

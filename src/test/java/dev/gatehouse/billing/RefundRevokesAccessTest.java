@@ -17,13 +17,15 @@ import org.junit.jupiter.api.Test;
 /** End to end: purchase and refund arrive as webhooks; what the student reads is then decided by RLS alone. */
 class RefundRevokesAccessTest {
     private static final String MATERIAL = Lifecycles.PAID_COURSE + "/week-1-slides.pdf";
+    private static BillingStack stack;
     private static TestDatabase db;
     private static RunningService service;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.migrated();
-        service = RunningService.start(db.dataSource(), Map.of());
+        stack = BillingStack.start(Map.of());
+        db = stack.db();
+        service = stack.service();
         try (Connection c = db.connect()) {
             Postgrest.update(c, "insert into storage.objects (bucket_id, name, owner_id) values ('course-materials', ?, 'a0000000-0000-4000-8000-000000000003')",
                     MATERIAL);
@@ -32,8 +34,7 @@ class RefundRevokesAccessTest {
 
     @AfterAll
     static void stop() {
-        service.close();
-        db.close();
+        stack.close();
     }
 
     private static long[] whatTheStudentSees(AuthUser u) throws Exception {

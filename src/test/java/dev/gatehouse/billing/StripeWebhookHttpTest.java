@@ -18,20 +18,20 @@ import org.junit.jupiter.api.Test;
 
 /** POST /webhooks/stripe over HTTP: every bad delivery is refused with the right status and changes nothing. */
 class StripeWebhookHttpTest {
+    private static BillingStack stack;
     private static TestDatabase db;
     private static RunningService service;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.migrated();
-        Lifecycles.pricePlans(db.dataSource());
-        service = RunningService.start(db.dataSource(), Map.of());
+        stack = BillingStack.start(Map.of());
+        db = stack.db();
+        service = stack.service();
     }
 
     @AfterAll
     static void stop() {
-        service.close();
-        db.close();
+        stack.close();
     }
 
     private static String purchase(UUID user, UUID course, long amount) {

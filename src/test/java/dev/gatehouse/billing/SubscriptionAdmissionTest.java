@@ -18,20 +18,20 @@ import org.junit.jupiter.api.Test;
  * function) allows on the user's very next request, with the subscription's period as the quota period.
  */
 class SubscriptionAdmissionTest {
+    private static BillingStack stack;
     private static TestDatabase db;
     private static RunningService service;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.migrated();
-        Lifecycles.pricePlans(db.dataSource());
-        service = RunningService.start(db.dataSource(), Map.of());
+        stack = BillingStack.start(Map.of());
+        db = stack.db();
+        service = stack.service();
     }
 
     @AfterAll
     static void stop() {
-        service.close();
-        db.close();
+        stack.close();
     }
 
     private static int ask(String token) throws Exception {
