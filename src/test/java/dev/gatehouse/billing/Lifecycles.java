@@ -94,6 +94,24 @@ final class Lifecycles {
         return out;
     }
 
+    /** Started, then in ONE second: the renewal, its failed payment (past_due) and a cancel at period end. Ends past_due, canceling. */
+    static List<String> failedRenewalAndCancelInOneSecond(UUID user) {
+        Sub s = new Sub(user);
+        String in1 = StripeObjects.id("in");
+        String in2 = StripeObjects.id("in");
+        long renew = T0 + MONTH;
+        ObjectNode capOn = prev("cancel_at_period_end", false);
+        capOn.putNull("cancel_at");
+        capOn.putNull("canceled_at");
+        return List.of(
+                s.event("customer.subscription.created", T0, "pro", PRO_PRICE, "active", T0, false, in1, null),
+                s.event("customer.subscription.updated", renew, "pro", PRO_PRICE, "active", renew, false, in2, prev("latest_invoice", in1)),
+                StripeObjects.event(StripeObjects.id("evt"), "invoice.payment_failed", renew,
+                        StripeObjects.invoice(in2, s.id, s.customer, PRO_PRICE, 1900, "open", "subscription_cycle", renew, renew + MONTH, renew), null),
+                s.event("customer.subscription.updated", renew, "pro", PRO_PRICE, "past_due", renew, false, in2, prev("status", "active")),
+                s.event("customer.subscription.updated", renew, "pro", PRO_PRICE, "past_due", renew, true, in2, capOn));
+    }
+
     static ObjectNode prev(String field, Object value) {
         ObjectNode p = StripeEvent.JSON.createObjectNode();
         switch (value) {

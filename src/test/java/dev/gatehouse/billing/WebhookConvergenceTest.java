@@ -84,6 +84,16 @@ class WebhookConvergenceTest {
     }
 
     @Test
+    void threeTransitionsInOneSecondEndPastDueAndCancelingInAnyOrder() throws SQLException {
+        UUID inOrder = user();
+        deliver(Lifecycles.failedRenewalAndCancelInOneSecond(inOrder));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sub = ((List<Map<String, Object>>) state(inOrder).get("subscriptions")).getFirst();
+        assertThat(sub).containsEntry("status", "past_due").containsEntry("cancel_at_period_end", true);
+        converges("threeTransitionsInOneSecondEndPastDueAndCancelingInAnyOrder", Lifecycles::failedRenewalAndCancelInOneSecond);
+    }
+
+    @Test
     void aSubscriptionEventBeforeItsCheckoutStillEndsRight() throws SQLException {
         UUID inOrder = user();
         deliver(Lifecycles.subscriptionLife(inOrder));
