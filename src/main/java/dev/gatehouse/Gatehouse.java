@@ -9,6 +9,10 @@ import dev.gatehouse.auth.AccessTokenVerifier;
 import dev.gatehouse.auth.ApiKeyStore;
 import dev.gatehouse.auth.AuthUserStatuses;
 import dev.gatehouse.auth.Authenticator;
+import dev.gatehouse.billing.BillingSettings;
+import dev.gatehouse.billing.Checkout;
+import dev.gatehouse.billing.StripeApi;
+import dev.gatehouse.billing.StripeWebhook;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.email.EmailOutbox;
 import dev.gatehouse.email.EmailSettings;
@@ -33,6 +37,7 @@ import dev.gatehouse.imports.LocalStorageImport;
 import dev.gatehouse.sales.CallAnalyses;
 import dev.gatehouse.storage.ObjectStore;
 import dev.gatehouse.taskcache.TaskResultCache;
+import dev.gatehouse.web.BillingEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.ImportEndpoints;
 import dev.gatehouse.web.MentorEndpoints;
@@ -127,9 +132,18 @@ public final class Gatehouse implements AutoCloseable {
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
         Background background = Background.start(db, settings, env, gateway, quota, tasks);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
+        BillingEndpoints billing = billing(settings, db, env, authenticator);
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email,
-                new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports)).start();
+                new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports), billing).start();
         return new Gatehouse(app, gateway, quota, apiKeys, background);
+    }
+
+    private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth) {
+        BillingSettings stripe = BillingSettings.load(env, settings.mode(), settings.dataDir());
+        log.info("billing: Stripe API {}, webhook {}", stripe.apiConfigured() ? "configured" : "not configured (checkout and portal answer 503)",
+                stripe.webhookConfigured() ? "verifying with " + stripe.webhookSecrets().size() + " secret(s)" : "off (503)");
+        Checkout checkout = new Checkout(stripe, stripe.apiConfigured() ? new StripeApi(stripe) : null, db);
+        return new BillingEndpoints(new ObjectMapper(), auth, checkout, new StripeWebhook(stripe.webhookSecrets(), db, java.time.Clock.systemUTC()));
     }
 
     public int port() {

@@ -8,6 +8,8 @@ import dev.gatehouse.cli.LogLevel;
 import dev.gatehouse.cli.MailCommand;
 import dev.gatehouse.cli.MigrateCommand;
 import dev.gatehouse.cli.ServeCommand;
+import dev.gatehouse.cli.StripeSyncCommand;
+import dev.gatehouse.cli.StripeTriggerCommand;
 import dev.gatehouse.cli.TokenCommand;
 import dev.gatehouse.config.EnvFile;
 import java.nio.file.Path;
@@ -30,6 +32,8 @@ public final class Main {
                                  dev mode: put a user on a plan (a subscription with a current period)
               dev reset-usage --email E
                                  dev mode: start a fresh usage period for a user
+              stripe sync        apply the Stripe events the webhook missed (Events API, last 3 days by default)
+              stripe trigger S   send a signed, realistic Stripe event sequence to a running service
               mail [--limit N]   list the latest emails in the dev mailbox
               test               (./gatehouse only) run the whole test suite: ./mvnw verify
               help, --help, -h   this text
@@ -42,6 +46,19 @@ public final class Main {
 
     public static void main(String[] argv) {
         System.exit(run(argv, EnvFile.overlay(Path.of(".env"), System.getenv())));
+    }
+
+    /** {@code stripe sync [...]} and {@code stripe trigger <scenario> [...]}: the subcommand and scenario are positional. */
+    private static int stripe(String[] rest, Map<String, String> env) {
+        String sub = rest.length == 0 ? "" : rest[0];
+        return switch (sub) {
+            case "sync" -> new StripeSyncCommand().run(Args.parse(Arrays.copyOfRange(rest, 1, rest.length)), env);
+            case "trigger" -> {
+                boolean named = rest.length > 1 && !rest[1].startsWith("--");
+                yield new StripeTriggerCommand().run(named ? rest[1] : null, Args.parse(Arrays.copyOfRange(rest, named ? 2 : 1, rest.length)), env);
+            }
+            default -> throw new Args.UsageException("use 'stripe sync' or 'stripe trigger <scenario>' (each takes --help)");
+        };
     }
 
     static int run(String[] argv, Map<String, String> env) {
@@ -57,6 +74,7 @@ public final class Main {
                 case "serve" -> new ServeCommand().run(Args.parse(rest), env);
                 case "migrate" -> new MigrateCommand().run(Args.parse(rest), env);
                 case "token" -> new TokenCommand().run(Args.parse(rest), env);
+                case "stripe" -> stripe(rest, env);
                 case "mail" -> new MailCommand().run(Args.parse(rest), env);
                 case "dev" -> new DevCommand().run(rest, env);
                 case "help" -> {

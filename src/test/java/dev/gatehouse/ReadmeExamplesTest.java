@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * README's shell examples, run as written by bash against a dev server, in order, so they cannot rot.
- * The only changes: {@code 127.0.0.1:8787} becomes the test server's free port, and {@code ./gatehouse}
+ * The only changes: {@code 127.0.0.1:8787} becomes the test server's free port (and {@code GATEHOUSE_PORT} says so), and {@code ./gatehouse}
  * is a stand-in that runs {@code dev.gatehouse.Main} from the test class path (the jar is built after
  * the tests). A block is skipped only when a {@code <!-- not run by ReadmeExamplesTest: why -->} line
  * precedes it, and the skipped blocks are pinned below, so nothing can quietly stop being run.
@@ -131,6 +131,8 @@ class ReadmeExamplesTest {
         pb.environment().clear();
         pb.environment().put("PATH", dir + ":/usr/bin:/bin");
         pb.environment().put("HOME", dir.toString());
+        // Commands that reach the running service by default (stripe trigger) find it where a reader's would be.
+        pb.environment().put("GATEHOUSE_PORT", String.valueOf(dev.port()));
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

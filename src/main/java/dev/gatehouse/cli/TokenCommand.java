@@ -82,9 +82,11 @@ public final class TokenCommand {
     }
 
     static Duration parseTtl(String text) {
-        if (text == null) {
-            return DEFAULT_TTL;
-        }
+        return text == null ? DEFAULT_TTL : parseDuration(text, "--ttl", MAX_TTL, "7d");
+    }
+
+    /** {@code 90s}, {@code 15m}, {@code 1h}, {@code 7d} or ISO-8601, more than 0 and at most {@code max}. */
+    static Duration parseDuration(String text, String option, Duration max, String maxText) {
         Duration d;
         Matcher m = SHORT.matcher(text.strip());
         if (m.matches()) {
@@ -99,11 +101,11 @@ public final class TokenCommand {
             try {
                 d = Duration.parse(text.strip());
             } catch (DateTimeParseException e) {
-                throw new Args.UsageException("--ttl must look like 90s, 15m, 1h, 7d or PT1H, got '" + text + "'");
+                throw new Args.UsageException(option + " must look like 90s, 15m, 1h, 7d or PT1H, got '" + text + "'");
             }
         }
-        if (d.isNegative() || d.isZero() || d.compareTo(MAX_TTL) > 0) {
-            throw new Args.UsageException("--ttl must be more than 0 and at most 7d, got '" + text + "'");
+        if (d.isNegative() || d.isZero() || d.compareTo(max) > 0) {
+            throw new Args.UsageException(option + " must be more than 0 and at most " + maxText + ", got '" + text + "'");
         }
         return d;
     }

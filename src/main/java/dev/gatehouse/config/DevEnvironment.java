@@ -24,12 +24,22 @@ import java.util.Properties;
 public final class DevEnvironment {
     public static final String DATABASE_URL_FILE = "database-url";
     public static final String JWT_SECRET_FILE = "jwt-secret";
+    public static final String STRIPE_WEBHOOK_SECRET_FILE = "stripe-webhook-secret";
 
     private DevEnvironment() {}
 
     /** The kept dev secret, created on first call. */
     public static String jwtSecret(Path dataDir) {
-        Path file = dataDir.resolve(JWT_SECRET_FILE);
+        return keptSecret(dataDir.resolve(JWT_SECRET_FILE), "");
+    }
+
+    /** The kept dev Stripe webhook signing secret ({@code whsec_...}), created on first call; {@code stripe trigger} signs with it. */
+    public static String stripeWebhookSecret(Path dataDir) {
+        return keptSecret(dataDir.resolve(STRIPE_WEBHOOK_SECRET_FILE), "whsec_");
+    }
+
+    private static String keptSecret(Path file, String prefix) {
+        Path dataDir = file.getParent();
         try {
             if (Files.isRegularFile(file)) {
                 return Files.readString(file).strip();
@@ -37,12 +47,12 @@ public final class DevEnvironment {
             ensureWritable(dataDir);
             byte[] bytes = new byte[48];
             new SecureRandom().nextBytes(bytes);
-            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            String secret = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
             Files.writeString(file, secret + "\n");
             restrict(file);
             return secret;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep the dev JWT secret in " + file, e);
+            throw new UncheckedIOException("cannot keep the dev secret in " + file, e);
         }
     }
 

@@ -25,7 +25,7 @@ public final class HttpApi {
     private HttpApi() {}
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
-            CertificateEndpoints certificates, SisterApps sister) {
+            CertificateEndpoints certificates, SisterApps sister, BillingEndpoints billing) {
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
         return Javalin.create(config -> {
@@ -67,6 +67,9 @@ public final class HttpApi {
             config.routes.post("/v1/mentor/resume", sister.mentor()::resume);
             config.routes.post("/v1/sales/call-analyses", sister.sales()::analyse);
             config.routes.post("/v1/import/{app}", sister.imports()::importApp);
+            config.routes.post("/v1/billing/checkout", billing::checkout);
+            config.routes.post("/v1/billing/portal", billing::portal);
+            config.routes.post("/webhooks/stripe", billing::stripeWebhook);
 
             config.routes.exception(Refusal.class, (e, ctx) -> ErrorBodies.write(ctx, e));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> ErrorBodies.writeJavalin(ctx, e));

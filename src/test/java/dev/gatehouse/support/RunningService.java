@@ -24,6 +24,8 @@ import javax.sql.DataSource;
  */
 public final class RunningService implements AutoCloseable {
     public static final String SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+    /** The Stripe webhook signing secret every test service verifies with (so none writes a dev one into the work tree). */
+    public static final String STRIPE_WEBHOOK_SECRET = "whsec_test_secret_for_gatehouse_webhooks_0123";
     private final Gatehouse service;
     private final DataSource db;
     private final AccessTokenMinter minter = new AccessTokenMinter(SECRET, "http://127.0.0.1:54321/auth/v1");
@@ -37,7 +39,7 @@ public final class RunningService implements AutoCloseable {
     /** @param extraEnv environment on top of a dev-mode one (e.g. GATEHOUSE_CONFIG and provider keys) */
     public static RunningService start(DataSource db, Map<String, String> extraEnv) {
         Map<String, String> env = new HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET,
-                "GATEHOUSE_DATA_DIR", tempDataDir()));
+                "GATEHOUSE_DATA_DIR", tempDataDir(), "STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET));
         env.putAll(extraEnv);
         Settings settings = Settings.load(env);
         return new RunningService(Gatehouse.start(settings, db, env), db);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Stripe webhook throughput: events applied per second (20% duplicates) vs the bare signed round trip.
+# Usage: bench/stripe-webhooks.sh [seconds per phase, default 15] [concurrent clients, default 32]
+# One JVM: embedded Postgres, the service, a signature-only baseline server and the load generator,
+# all on 127.0.0.1. Bounded: each phase stops after its seconds (plus 10 s warm-ups).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-15}"
+clients="${2:-32}"
+./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+timeout $(( 4 * seconds + 300 )) java -Xmx1g -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp" dev.gatehouse.bench.WebhookThroughputBench "$seconds" "$clients"

@@ -1,0 +1,181 @@
+package dev.gatehouse.bench;
+
+import com.stripe.net.Webhook;
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.auth.AuthUsers;
+import dev.gatehouse.billing.StripeObjects;
+import dev.gatehouse.billing.StripeWebhook;
+import dev.gatehouse.config.Settings;
+import dev.gatehouse.db.Database;
+import dev.gatehouse.db.EmbeddedDatabase;
+import dev.gatehouse.db.MigrationRunner;
+import io.javalin.Javalin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stripe webhook throughput: signed, realistic events (course purchases, refunds, subscription
+ * snapshots), one in five a duplicate of an earlier one, posted by closed-loop clients to
+ * {@code POST /webhooks/stripe} of the real service on embedded Postgres. Baseline in the same run:
+ * the same requests to the same path of a server that only checks the signature (the bare HTTP
+ * round trip). One JVM (the load generator's CPU counts against the service); loopback only; every
+ * phase bounded in time. Run: {@code bench/stripe-webhooks.sh [seconds=15] [clients=32]}.
+ */
+public final class WebhookThroughputBench {
+    private static final String SECRET = "whsec_bench_secret_for_the_stripe_webhook_00";
+    private static final int USERS = 1000;
+    private static final int COURSES = 20;
+    private static final long T0 = 1_780_000_000L;
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("gatehouse-bench-pg"), false)) {
+            var url = pg.url(EmbeddedDatabase.DATABASE);
+            List<UUID> users = new ArrayList<>();
+            List<UUID> courses = new ArrayList<>();
+            try (Connection c = Database.connect(url)) {
+                MigrationRunner.bundled().migrate(c, true);
+                c.createStatement().execute("update public.plans set stripe_price_id = 'price_bench_' || id where id <> 'free'");
+                for (int i = 0; i < USERS; i++) {
+                    users.add(AuthUsers.signUp(c, "buyer" + i + "@bench.example").id());
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        insert into public.courses (instructor_id, slug, title, price_cents, is_published)
+                        values ('a0000000-0000-4000-8000-000000000003', ?, ?, 2900, true) returning id""")) {
+                    for (int i = 0; i < COURSES; i++) {
+                        ps.setString(1, "bench-course-" + i);
+                        ps.setString(2, "Bench course " + i);
+                        try (var rs = ps.executeQuery()) {
+                            rs.next();
+                            courses.add(rs.getObject(1, UUID.class));
+                        }
+                    }
+                }
+            }
+            Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
+                    "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", "20", "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString());
+            StripeWebhook verifyOnly = new StripeWebhook(List.of(SECRET), null, java.time.Clock.systemUTC());
+            Javalin bare = Javalin.create(config -> {
+                config.concurrency.useVirtualThreads = true;
+                config.jetty.host = "127.0.0.1";
+                config.jetty.port = 0;
+                config.startup.showJavalinBanner = false;
+                config.routes.post("/webhooks/stripe", ctx -> {
+                    verifyOnly.verify(new String(ctx.bodyAsBytes(), java.nio.charset.StandardCharsets.UTF_8), ctx.header("Stripe-Signature"));
+                    ctx.json(Map.of("received", true, "duplicate", false));
+                });
+            }).start();
+            try (var pool = Database.pool(url, 20, "bench"); Gatehouse service = Gatehouse.start(Settings.load(env), pool, env)) {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                String serviceUrl = "http://127.0.0.1:" + service.port() + "/webhooks/stripe";
+                String bareUrl = "http://127.0.0.1:" + bare.port() + "/webhooks/stripe";
+                Random random = new Random(42);
+                System.out.println("warming up (10 s each) ...");
+                run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
+                run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
+                Result baseline = run(http, bareUrl, events(random, users, courses, 40_000), clients, seconds);
+                Result webhook = run(http, serviceUrl, events(random, users, courses, 40_000), clients, seconds);
+                System.out.printf("%n| target | clients | seconds | events | events/s | mean ms | errors |%n| --- | --- | --- | --- | --- | --- | --- |%n");
+                print("baseline: signature check only", clients, seconds, baseline);
+                print("webhook: verify + ledger + apply", clients, seconds, webhook);
+                System.out.printf("%nwebhook / baseline = %.2f%n", webhook.perSecond(seconds) / baseline.perSecond(seconds));
+            } finally {
+                bare.stop();
+            }
+        }
+    }
+
+    /** @param elapsedS until the time was up or the prepared events ran out */
+    record Result(long ok, long errors, double meanMs, double elapsedS) {
+        double perSecond(int seconds) {
+            return ok / elapsedS;
+        }
+    }
+
+    private static void print(String target, int clients, int seconds, Result r) {
+        System.out.printf("| %s | %d | %.1f | %d | %.0f | %.2f | %d |%n", target, clients, r.elapsedS(), r.ok(), r.perSecond(seconds), r.meanMs(), r.errors());
+    }
+
+    /** Realistic events, signed now (as Stripe signs at delivery); every fifth a duplicate of an earlier one. */
+    private static List<String[]> events(Random random, List<UUID> users, List<UUID> courses, int count) {
+        List<String[]> out = new ArrayList<>(count);
+        List<String[]> purchases = new ArrayList<>();
+        long now = System.currentTimeMillis() / 1000;
+        while (out.size() < count) {
+            if (out.size() % 5 == 4) {
+                out.add(out.get(random.nextInt(out.size())));
+                continue;
+            }
+            UUID user = users.get(random.nextInt(users.size()));
+            int kind = random.nextInt(10);
+            String json;
+            if (kind < 7 || purchases.isEmpty()) {
+                String pi = StripeObjects.id("pi");
+                json = StripeObjects.event(StripeObjects.id("evt"), "checkout.session.completed", T0, StripeObjects.paymentSession(StripeObjects.id("cs_test"),
+                        pi, StripeObjects.id("cus"), user, courses.get(random.nextInt(courses.size())), 2900, "usd", "paid", T0), null);
+                purchases.add(new String[] {pi});
+            } else if (kind < 8) {
+                String pi = purchases.get(random.nextInt(purchases.size()))[0];
+                json = StripeObjects.event(StripeObjects.id("evt"), "charge.refunded", T0 + 60,
+                        StripeObjects.refundedCharge(StripeObjects.id("ch"), pi, StripeObjects.id("cus"), 2900, 2900, T0), null);
+            } else {
+                String sub = StripeObjects.id("sub");
+                json = StripeObjects.event(StripeObjects.id("evt"), "customer.subscription.created", T0, StripeObjects.subscription(sub, StripeObjects.id("si"),
+                        StripeObjects.id("cus"), user, "pro", "price_bench_pro", 1900, "active", T0, T0 + 2_592_000, false, null, StripeObjects.id("in"), T0), null);
+            }
+            try {
+                out.add(new String[] {json, Webhook.Signature.generateSignatureHeader(json, SECRET, now)});
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    /** {@code clients} closed-loop senders for {@code seconds}; counts 2xx answers. */
+    private static Result run(HttpClient http, String url, List<String[]> events, int clients, int seconds) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong nanos = new AtomicLong();
+        long begin = System.nanoTime();
+        long end = begin + Duration.ofSeconds(seconds).toNanos();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < clients; i++) {
+                pool.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        int n = next.getAndIncrement();
+                        if (n >= events.size()) {
+                            return null;
+                        }
+                        String[] e = events.get(n);
+                        long start = System.nanoTime();
+                        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                                .header("Stripe-Signature", e[1]).POST(HttpRequest.BodyPublishers.ofString(e[0])).build(), HttpResponse.BodyHandlers.discarding());
+                        nanos.addAndGet(System.nanoTime() - start);
+                        (r.statusCode() / 100 == 2 ? ok : errors).incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+        long total = ok.get() + errors.get();
+        return new Result(ok.get(), errors.get(), total == 0 ? 0 : nanos.get() / 1e6 / total, (System.nanoTime() - begin) / 1e9);
+    }
+}
