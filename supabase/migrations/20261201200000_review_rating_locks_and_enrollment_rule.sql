@@ -10,7 +10,7 @@
 -- Siblings checked: complete_enrollment_when_all_lessons_done locks enrollments FOR UPDATE, but no
 -- foreign key references enrollments, so nothing holds KEY SHARE there; private.ai_admit and
 -- private.ai_settle_many lock private.ai_quota_periods, which private.ai_reservations references:
--- they move to FOR NO KEY UPDATE in 20261201200100.
+-- they move to FOR NO KEY UPDATE in 20261201200200.
 --
 -- Still enrolled: a review counts in courses.rating_avg / rating_count, and its author may edit
 -- it, only while the author is enrolled in the course (active or completed), the same rule the
