@@ -141,4 +141,32 @@ class RetryAndDeadlineTest {
         // full jitter: anywhere from no wait to the 300 ms ceiling, never more (plus scheduling slack)
         assertThat(gapBetweenPrimaryRequests()).isLessThan(Duration.ofMillis(800));
     }
+
+    /** Provider-controlled waits far past any deadline, in both headers: each moves on at once, never sleeps, never overflows. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"retry-after-ms, 1e13", "retry-after, 1e12", "retry-after-ms, 9.3e18", "retry-after, 1e300"})
+    void aHugeRetryAfterMovesOnToTheNextDeploymentAtOnce(String header, String value) {
+        primaryFailsOnceWith(aResponse().withStatus(429).withHeader(header, value).withHeader("Content-Type", "application/json")
+                .withBody(ProviderWire.openAiError("Rate limit reached for requests", "requests", null, "rate_limit_exceeded")));
+        Gateway gateway = primaryThenSecondary(gateway().retry(3, 10, 50, 20_000));
+
+        // well inside the 20 s deadline: a request that slept on the hint would still be sleeping
+        Completion completion = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(8),
+                () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+
+        assertThat(completion.usage().deployment()).isEqualTo("secondary");
+        upstream.verify(1, postRequestedFor(urlEqualTo(PRIMARY)));
+    }
+
+    @Test
+    void aRetryAfterIsClampedInsteadOfOverflowing() {
+        Instant now = Instant.parse("2025-01-01T00:00:00Z");
+        Duration max = RetryAfter.from(Headers.of("retry-after", "1e300"), now);
+
+        assertThat(max).isNotNull();
+        assertThat(max.toNanos()).as("fits in nanoseconds").isPositive();
+        assertThat(RetryAfter.from(Headers.of("retry-after-ms", "1e13"), now)).isEqualTo(max);
+        assertThat(RetryAfter.from(Headers.of("retry-after", "NaN"), now)).isNull();
+        assertThat(RetryAfter.from(Headers.of("retry-after", "-5"), now)).isEqualTo(Duration.ZERO);
+    }
 }
