@@ -146,7 +146,8 @@ begin
   order by q.period_start
   for no key update;
   select * into v_row from private.ai_quota_periods q
-  where q.user_id = p_user_id and q.period_start = v_period.period_start;
+  where q.user_id = p_user_id and q.period_start = v_period.period_start
+  for no key update;
   if not found then
     -- A new period: the row is ours alone until commit, so creating it after the older locks keeps the order.
     insert into private.ai_quota_periods as q (user_id, period_start, period_end)
