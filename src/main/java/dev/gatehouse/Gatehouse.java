@@ -51,7 +51,7 @@ public final class Gatehouse implements AutoCloseable {
         Gateway gateway = new Gateway(gatewayConfig);
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates), endpoints).start();
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, quota::settlerRunning), endpoints).start();
         return new Gatehouse(app, gateway, quota, apiKeys);
     }
 

@@ -83,6 +83,7 @@ final class StreamRelay {
             usageChunk.set("usage", OpenAiJson.usage(promptTokens(), completionTokens()));
             write(OpenAiJson.bytes(usageChunk));
         }
+        sink.ending();
         write(DONE);
     }
 
@@ -95,6 +96,7 @@ final class StreamRelay {
     boolean fail() {
         Map<String, Object> error = ErrorBodies.body("The model provider failed mid-stream; the answer is incomplete. "
                 + "Quote request id " + request.requestId() + " when reporting it.", "server_error", null, "upstream_error");
+        sink.ending();
         try {
             sink.event(OpenAiJson.MAPPER.writeValueAsBytes(error));
             return true;

@@ -15,11 +15,16 @@ import javax.sql.DataSource;
 public final class Health {
     private final DataSource db;
     private final Supplier<Map<String, String>> breakers;
+    private final java.util.function.BooleanSupplier settlerRunning;
 
-    /** @param breakers each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...) */
-    public Health(DataSource db, Supplier<Map<String, String>> breakers) {
+    /**
+     * @param breakers       each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...)
+     * @param settlerRunning whether usage settlement is being written: a dead settler fails readiness
+     */
+    public Health(DataSource db, Supplier<Map<String, String>> breakers, java.util.function.BooleanSupplier settlerRunning) {
         this.db = db;
         this.breakers = breakers;
+        this.settlerRunning = settlerRunning;
     }
 
     public void live(Context ctx) {
@@ -37,6 +42,9 @@ public final class Health {
             ok = false;
             checks.put("database", "unreachable");
         }
+        boolean settling = settlerRunning.getAsBoolean();
+        checks.put("settlement", settling ? "ok" : "stopped");
+        ok &= settling;
         Map<String, String> providers = breakers.get();
         checks.put("providers", providers);
         if (!providers.isEmpty() && providers.values().stream().allMatch("OPEN"::equals)) {

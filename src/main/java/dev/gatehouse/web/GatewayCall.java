@@ -60,7 +60,7 @@ final class GatewayCall {
                             ctx.header("X-Accel-Buffering", "no");
                             // The servlet stream, not ctx.outputStream(): that one is compressed and buffered whole.
                             return ctx.res().getOutputStream();
-                        })).usage();
+                        }, () -> quota.releaseStream(requestId))).usage();
                     } else {
                         Completion completion = gateway.complete(bound);
                         usage = completion.usage();
