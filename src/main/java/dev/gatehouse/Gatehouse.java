@@ -30,8 +30,12 @@ public final class Gatehouse implements AutoCloseable {
     private final Gateway gateway;
     private final QuotaGate quota;
     private final ApiKeyStore apiKeys;
+    private final GatewayEndpoints endpoints;
+    /** How long shutdown waits for admitted requests to finish after ending the open streams. */
+    private static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(20);
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, GatewayEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.app = app;
         this.gateway = gateway;
         this.quota = quota;
@@ -52,18 +56,26 @@ public final class Gatehouse implements AutoCloseable {
         QuotaGate quota = new QuotaGate(db);
         GatewayEndpoints endpoints = new GatewayEndpoints(new ObjectMapper(), new Authenticator(tokens, apiKeys), gateway, quota, tasks);
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, quota::settlerRunning), endpoints).start();
-        return new Gatehouse(app, gateway, quota, apiKeys);
+        return new Gatehouse(app, gateway, quota, apiKeys, endpoints);
     }
 
     public int port() {
         return app.port();
     }
 
+    /**
+     * Shuts down in the order that loses no settlement: stop taking AI requests and end open streams
+     * with an error event; wait (bounded) for every admitted request to finish and queue its
+     * settlement; stop the HTTP server; write every queued settlement; then the caller closes the pool.
+     */
     @Override
     public void close() {
+        if (!endpoints.drain(DRAIN_BOUND)) {
+            log.warn("shutdown: AI requests still running after {} s; their reservations are charged when they expire", DRAIN_BOUND.toSeconds());
+        }
         app.stop();
-        gateway.close();
         quota.close();
         apiKeys.close();
+        gateway.close();
     }
 }

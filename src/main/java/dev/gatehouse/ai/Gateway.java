@@ -41,6 +41,7 @@ public final class Gateway implements AutoCloseable {
     private final boolean ownsHttp;
     private final UsageListener listener;
     private final List<String> servableModels;
+    private final OpenStreams openStreams;
 
     public Gateway(GatewayConfig config) {
         this(config, defaultHttpClient(), true, UsageListener.NONE);
@@ -67,6 +68,7 @@ public final class Gateway implements AutoCloseable {
             return thread;
         });
         watchdog.setRemoveOnCancelPolicy(true);
+        this.openStreams = new OpenStreams(Duration.ofMillis(config.limits().maxStreamMs()));
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
         Dialect openAi = new OpenAiDialect();
         Dialect anthropic = new AnthropicDialect(config.limits().defaultMaxTokens());
@@ -76,8 +78,8 @@ public final class Gateway implements AutoCloseable {
                 continue;
             }
             Upstream upstream = switch (deployment.provider().kind()) {
-                case OPENAI -> new HttpUpstream(deployment, openAi, http, watchdog);
-                case ANTHROPIC -> new HttpUpstream(deployment, anthropic, http, watchdog);
+                case OPENAI -> new HttpUpstream(deployment, openAi, http, watchdog, openStreams);
+                case ANTHROPIC -> new HttpUpstream(deployment, anthropic, http, watchdog, openStreams);
                 case DEV_ECHO -> new DevEchoModel(config.limits().defaultMaxTokens());
             };
             CircuitBreaker breaker = CircuitBreaker.of(deployment.name(), breakerConfig);
@@ -167,7 +169,7 @@ public final class Gateway implements AutoCloseable {
                         continue;
                     }
                     attempts.failedAfterFirstByte(failure);
-                    if (!relay.fail()) {
+                    if (!relay.fail(openStreams.ending())) {
                         log.debug("{}: the caller left before the mid-stream error event could reach it", request.alias());
                     }
                     return settled(streamed(Outcome.FAILED_AFTER_FIRST_BYTE, relay, attempts));
@@ -190,6 +192,14 @@ public final class Gateway implements AutoCloseable {
             listener.onUsage(attempts.failedUsage());
             throw e;
         }
+    }
+
+    /**
+     * Ends every open stream now (shutdown): each gets one error event ({@code server_shutting_down})
+     * and is settled for what it generated; streams started from now on are ended the same way.
+     */
+    public void endStreams() {
+        openStreams.endAll();
     }
 
     @Override
