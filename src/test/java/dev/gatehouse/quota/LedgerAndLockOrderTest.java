@@ -71,11 +71,11 @@ class LedgerAndLockOrderTest {
     }
 
     private static int backendPid(Connection c) throws SQLException {
-        return ((Number) Postgrest.scalar(c, "select pg_backend_pid()")).intValue();
+        return Postgrest.backendPid(c);
     }
 
     private static boolean waitingOnALock(int pid) throws SQLException {
-        return scalar("select 1 from pg_stat_activity where pid = ? and wait_event_type = 'Lock'", pid) != null;
+        return Postgrest.waitingOnALock(db.dataSource(), pid);
     }
 
     private static Instant startOfThisMonth() {

@@ -57,13 +57,11 @@ class ReviewRatingTest {
     }
 
     private static int backendPid(Connection c) throws SQLException {
-        return ((Number) Postgrest.scalar(c, "select pg_backend_pid()")).intValue();
+        return Postgrest.backendPid(c);
     }
 
     private static boolean waitingOnALock(int pid) throws SQLException {
-        try (Connection c = db.connect()) {
-            return Postgrest.scalar(c, "select 1 from pg_stat_activity where pid = ? and wait_event_type = 'Lock'", pid) != null;
-        }
+        return Postgrest.waitingOnALock(db.dataSource(), pid);
     }
 
     /**
