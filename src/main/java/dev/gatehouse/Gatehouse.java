@@ -63,8 +63,12 @@ public final class Gatehouse implements AutoCloseable {
     private final QuotaGate quota;
     private final ApiKeyStore apiKeys;
     private final Background background;
+    private final GatewayEndpoints endpoints;
+    /** How long shutdown waits for admitted requests to finish after ending the open streams. */
+    private static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(20);
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background, GatewayEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.app = app;
         this.gateway = gateway;
         this.quota = quota;
@@ -133,9 +137,9 @@ public final class Gatehouse implements AutoCloseable {
         Background background = Background.start(db, settings, env, gateway, quota, tasks);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
         BillingEndpoints billing = billing(settings, db, env, authenticator);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background), endpoints, email,
+        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background, quota::settlerRunning), endpoints, email,
                 new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports), billing).start();
-        return new Gatehouse(app, gateway, quota, apiKeys, background);
+        return new Gatehouse(app, gateway, quota, apiKeys, background, endpoints);
     }
 
     private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth) {
@@ -160,12 +164,21 @@ public final class Gatehouse implements AutoCloseable {
                         + String.join(", ", standIns.keySet());
     }
 
+    /**
+     * Shuts down in the order that loses no settlement: stop taking AI requests and end open streams
+     * with an error event; wait (bounded) for every admitted request to finish and queue its
+     * settlement; stop the HTTP server; stop the outbox and job workers (they release their leases); write every
+     * queued settlement; then the caller closes the pool.
+     */
     @Override
     public void close() {
+        if (!endpoints.drain(DRAIN_BOUND)) {
+            log.warn("shutdown: AI requests still running after {} s; their reservations are charged when they expire", DRAIN_BOUND.toSeconds());
+        }
         app.stop();
         background.close();
-        gateway.close();
         quota.close();
         apiKeys.close();
+        gateway.close();
     }
 }

@@ -17,6 +17,7 @@ import dev.gatehouse.ai.provider.UpstreamFailure;
 import dev.gatehouse.ai.routing.RouteAttempts;
 import dev.gatehouse.ai.routing.RouteStep;
 import dev.gatehouse.ai.stream.CallerGone;
+import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.SseSink;
 import dev.gatehouse.ai.stream.StreamRelay;
 import dev.gatehouse.ai.stream.StreamResult;
@@ -62,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     private final UsageListener listener;
     private final List<String> servableModels;
     private final Map<String, String> devStandIns;
+    private final OpenStreams openStreams;
 
     public Gateway(GatewayConfig config) {
         this(config, defaultHttpClient(), true, UsageListener.NONE);
@@ -89,13 +91,14 @@ public final class Gateway implements AutoCloseable {
             return thread;
         });
         watchdog.setRemoveOnCancelPolicy(true);
+        this.openStreams = new OpenStreams(Duration.ofMillis(config.limits().maxStreamMs()));
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
         Map<String, RouteStep> steps = new LinkedHashMap<>();
         for (Deployment deployment : config.deployments().values()) {
             if (!deployment.enabled()) {
                 continue;
             }
-            Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog);
+            Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog, openStreams);
             CircuitBreaker breaker = CircuitBreaker.of(deployment.name(), breakerConfig);
             breakers.put(deployment.name(), breaker);
             steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));
@@ -188,7 +191,7 @@ public final class Gateway implements AutoCloseable {
                         continue;
                     }
                     attempts.failedAfterFirstByte(failure);
-                    if (!relay.fail()) {
+                    if (!relay.fail(openStreams.ending())) {
                         log.debug("{}: the caller left before the mid-stream error event could reach it", request.alias());
                     }
                     return settled(streamed(Outcome.FAILED_AFTER_FIRST_BYTE, relay, attempts));
@@ -211,6 +214,14 @@ public final class Gateway implements AutoCloseable {
             listener.onUsage(attempts.failedUsage());
             throw e;
         }
+    }
+
+    /**
+     * Ends every open stream now (shutdown): each gets one error event ({@code server_shutting_down})
+     * and is settled for what it generated; streams started from now on are ended the same way.
+     */
+    public void endStreams() {
+        openStreams.endAll();
     }
 
     @Override

@@ -36,7 +36,11 @@ public final class ApiKeyStore implements ApiKeyLookup, AutoCloseable {
             update public.api_keys set last_used_at = now()
             where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')""";
 
+    private static final long TOUCH_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+
     private final DataSource db;
+    /** When this instance last started a touch of each key: concurrent requests see the same stale row, only one may write it. */
+    private final java.util.concurrent.ConcurrentHashMap<UUID, Long> touchedAt = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService touches = Executors.newVirtualThreadPerTaskExecutor();
 
     public ApiKeyStore(DataSource db) {
@@ -57,12 +61,26 @@ public final class ApiKeyStore implements ApiKeyLookup, AutoCloseable {
                 UUID keyId = rs.getObject(1, UUID.class);
                 Caller caller = Caller.ofApiKey(rs.getObject(2, UUID.class), rs.getString(4),
                         Set.of((String[]) rs.getArray(3).getArray()), keyId);
-                if (rs.getBoolean(5)) {
+                if (rs.getBoolean(5) && claimTouch(keyId)) {
                     touches.submit(() -> touch(keyId));
                 }
                 return Optional.of(caller);
             }
         }
+    }
+
+    /** True for the one caller per key and minute that should write last_used_at (atomic per key). */
+    private boolean claimTouch(UUID keyId) {
+        long now = System.nanoTime();
+        boolean[] claimed = {false};
+        touchedAt.compute(keyId, (id, last) -> {
+            if (last == null || now - last >= TOUCH_EVERY_NANOS) {
+                claimed[0] = true;
+                return now;
+            }
+            return last;
+        });
+        return claimed[0];
     }
 
     private void touch(UUID keyId) {

@@ -17,17 +17,22 @@ public final class Health {
     private final DataSource db;
     private final Supplier<Map<String, String>> breakers;
     private final QueueMetrics queues;
+    private final java.util.function.BooleanSupplier settlerRunning;
 
-    /** @param breakers each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...) */
-    public Health(DataSource db, Supplier<Map<String, String>> breakers) {
-        this(db, breakers, QueueMetrics.NONE);
+    /**
+     * @param breakers       each enabled deployment's circuit-breaker state (CLOSED, OPEN, HALF_OPEN, ...)
+     * @param settlerRunning whether usage settlement is being written: a dead settler fails readiness
+     */
+    public Health(DataSource db, Supplier<Map<String, String>> breakers, java.util.function.BooleanSupplier settlerRunning) {
+        this(db, breakers, QueueMetrics.NONE, settlerRunning);
     }
 
     /** @param queues the email outbox's and job queue's depth, oldest pending age and dead rows (reported, never failing readiness) */
-    public Health(DataSource db, Supplier<Map<String, String>> breakers, QueueMetrics queues) {
+    public Health(DataSource db, Supplier<Map<String, String>> breakers, QueueMetrics queues, java.util.function.BooleanSupplier settlerRunning) {
         this.db = db;
         this.breakers = breakers;
         this.queues = queues;
+        this.settlerRunning = settlerRunning;
     }
 
     public void live(Context ctx) {
@@ -45,6 +50,9 @@ public final class Health {
             ok = false;
             checks.put("database", "unreachable");
         }
+        boolean settling = settlerRunning.getAsBoolean();
+        checks.put("settlement", settling ? "ok" : "stopped");
+        ok &= settling;
         if (ok) {
             checks.put("queues", queues.queueStats());
         }

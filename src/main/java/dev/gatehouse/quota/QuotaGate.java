@@ -30,16 +30,19 @@ public final class QuotaGate implements AutoCloseable {
             select s.* from private.ai_usage_summary(?) s
             where exists (select 1 from auth.users u where u.id = ? and u.deleted_at is null)""";
     private static final String SETTLE = "select private.ai_settle_many(?, ?, ?, ?, ?, ?, ?)";
+    private static final String RELEASE_STREAM = "update private.ai_reservations set is_stream = false where request_id = ? and is_stream";
+    private static final String SWEEP = "select private.ai_sweep_expired()";
     private static final int MAX_BATCH = 500;
+    private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final DataSource db;
     private final BlockingQueue<Settlement> pending = new LinkedBlockingQueue<>();
-    private final Thread settler;
+    private volatile Thread settler;
     private volatile boolean closing;
 
     public QuotaGate(DataSource db) {
         this.db = db;
-        this.settler = Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
+        this.settler = startSettler();
     }
 
     /** One admission request: who, what, and its worst-case size. */
@@ -120,57 +123,122 @@ public final class QuotaGate implements AutoCloseable {
     /**
      * Records the actual usage in the background, batched with others: one transaction settles many
      * requests. The caller never waits for it; the reservation already holds the request's limits.
+     * After {@link #close} began, the settlement is written at once on the caller's thread instead:
+     * a settlement is never accepted into a queue nobody will drain.
      */
     public void settleLater(Settlement s) {
+        if (closing) {
+            settleIsolated(List.of(s));
+            return;
+        }
         pending.add(s);
+        ensureSettler();
     }
 
     /** Records the actual usage now; false when the request was already settled. */
     public boolean settle(Settlement s) {
         try {
             return settleBatch(List.of(s)) == 1;
-        } catch (SQLException e) {
-            log.warn("settlement of request {} failed ({}: {}); its reservation will be charged when it expires", s.requestId(), e.getSQLState(), e.getMessage());
+        } catch (SQLException | RuntimeException e) {
+            log.warn("settlement of request {} failed ({}); its reservation will be charged when it expires", s.requestId(), describe(e));
             return false;
         }
     }
 
+    /**
+     * Frees a finished stream's slot now, before its last event reaches the caller, so a client that
+     * reads {@code [DONE]} and streams again is never refused for its own finished stream. The
+     * settlement (tokens, ledger) still comes later, in a batch. A failure here is only logged: the
+     * settlement frees the slot too.
+     */
+    public void releaseStream(UUID requestId) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RELEASE_STREAM)) {
+            ps.setObject(1, requestId);
+            ps.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("could not free the stream slot of request {} early ({}); its settlement will", requestId, describe(e));
+        }
+    }
+
+    /** Restarts the settler if it died: the queue must never grow with nobody draining it. */
+    private void ensureSettler() {
+        if (!settler.isAlive() && !closing) {
+            synchronized (this) {
+                if (!settler.isAlive() && !closing) {
+                    log.error("the settler thread had stopped; restarting it ({} settlements queued)", pending.size());
+                    settler = startSettler();
+                }
+            }
+        }
+    }
+
+    private Thread startSettler() {
+        return Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
+    }
+
     private void settleContinuously() {
         List<Settlement> batch = new ArrayList<>(MAX_BATCH);
+        long nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
         while (!closing || !pending.isEmpty()) {
             try {
+                if (System.nanoTime() - nextSweep >= 0) {
+                    nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
+                    sweepExpired();
+                }
                 Settlement first = pending.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 pending.drainTo(batch, MAX_BATCH - 1);
-                settleWithOneRetry(batch);
+                settleIsolated(batch);
             } catch (InterruptedException e) {
                 if (!closing) {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            } catch (RuntimeException | Error e) {
+                // Whatever broke, this loop keeps draining; what was in hand is settled row by row above.
+                log.error("the settler hit an unexpected failure; it carries on", e);
             } finally {
                 batch.clear();
             }
         }
     }
 
-    private void settleWithOneRetry(List<Settlement> batch) {
-        for (int attempt = 1; ; attempt++) {
+    /**
+     * Settles a batch in one transaction, retried once; if it still fails, row by row, so one bad
+     * settlement cannot take the others down. A row that fails alone is logged: its reservation is
+     * charged in full, with a ledger row, when it expires (never an overrun).
+     */
+    private void settleIsolated(List<Settlement> batch) {
+        for (int attempt = 1; attempt <= 2; attempt++) {
             try {
                 settleBatch(batch);
                 return;
-            } catch (SQLException e) {
-                if (attempt >= 2) {
-                    // The reservations stay and are charged in full when they expire: never an overrun.
-                    log.warn("settlement of {} requests failed ({}: {}); their reservations will be charged when they expire",
-                            batch.size(), e.getSQLState(), e.getMessage());
+            } catch (SQLException | RuntimeException e) {
+                if (batch.size() == 1 && attempt == 2) {
+                    log.warn("settlement of request {} failed ({}); its reservation will be charged when it expires",
+                            batch.getFirst().requestId(), describe(e));
                     return;
                 }
             }
         }
+        for (Settlement s : batch) {
+            settleIsolated(List.of(s));
+        }
+    }
+
+    private void sweepExpired() {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SWEEP)) {
+            ps.execute();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("sweeping expired reservations failed ({}); the next admission of each user sweeps theirs", describe(e));
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e instanceof SQLException sql ? sql.getSQLState() + ": " + sql.getMessage() : e.toString();
     }
 
     private int settleBatch(List<Settlement> batch) throws SQLException {
@@ -207,18 +275,36 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** Settlements waiting for the settler. */
+    public int queued() {
+        return pending.size();
+    }
+
+    /** Whether the background settler is alive (readiness fails when it is not). */
+    public boolean settlerRunning() {
+        return settler.isAlive();
+    }
+
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
     }
 
-    /** Settles what is still queued, then stops. */
+    /**
+     * Settles everything still queued, then stops. Call it after the HTTP layer has drained (no
+     * request in flight) and before the pool closes; anything settled after this is written at once.
+     */
     @Override
     public void close() {
         closing = true;
         try {
-            settler.join(java.time.Duration.ofSeconds(10));
+            settler.join(java.time.Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        List<Settlement> left = new ArrayList<>();
+        pending.drainTo(left);
+        if (!left.isEmpty()) {
+            settleIsolated(left); // the settler died or ran out of time: write them here rather than drop them
         }
     }
 }

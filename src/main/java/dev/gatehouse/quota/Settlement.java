@@ -15,4 +15,15 @@ public record Settlement(
         int completionTokens,
         String deployment,
         int latencyMs,
-        String usageSource) {}
+        String usageSource) {
+    /**
+     * Provider numbers are not trusted: negative counts become 0. What a provider reports above the
+     * reservation is charged as reported (it is what the provider bills); the quota may then run
+     * past its limit by that difference once, and the next admission is refused.
+     */
+    public Settlement {
+        promptTokens = Math.max(promptTokens, 0);
+        completionTokens = Math.max(completionTokens, 0);
+        latencyMs = Math.max(latencyMs, 0);
+    }
+}

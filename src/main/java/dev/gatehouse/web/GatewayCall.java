@@ -30,6 +30,9 @@ final class GatewayCall {
     static final String DEV_STAND_IN_HEADER = "x-gatehouse-dev-stand-in";
     private final Gateway gateway;
     private final QuotaGate quota;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final Object idle = new Object();
+    private volatile boolean draining;
 
     GatewayCall(Gateway gateway, QuotaGate quota) {
         this.gateway = gateway;
@@ -42,6 +45,49 @@ final class GatewayCall {
      * @param shape   turns a whole answer into the response body (streams are relayed as they are)
      */
     void run(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
+        inFlight.incrementAndGet();
+        try {
+            if (draining) {
+                throw Refusal.unavailable("server_shutting_down", "The service is restarting; the request was not sent or charged. Retry shortly.");
+            }
+            admitAndCall(ctx, caller, unbound, task, shape);
+        } finally {
+            if (inFlight.decrementAndGet() == 0 && draining) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        }
+    }
+
+    /**
+     * Shutdown, first step: refuse new AI requests (503), end open streams with an error event, and
+     * wait up to {@code bound} for every admitted request to finish and queue its settlement.
+     *
+     * @return whether every request finished within the bound
+     */
+    boolean drain(java.time.Duration bound) {
+        draining = true;
+        gateway.endStreams();
+        long deadline = System.nanoTime() + bound.toNanos();
+        synchronized (idle) {
+            while (inFlight.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    idle.wait(Math.max(1, Math.min(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left), 100)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void admitAndCall(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
         UUID requestId = RequestIds.of(ctx);
         int requested = unbound.maxTokens(-1);
         Admission admission = quota.admit(new QuotaGate.Ask(requestId, caller.userId(), caller.apiKeyId(), unbound.alias(), task,
@@ -67,7 +113,7 @@ final class GatewayCall {
                             ctx.header("X-Accel-Buffering", "no");
                             // The servlet stream, not ctx.outputStream(): that one is compressed and buffered whole.
                             return ctx.res().getOutputStream();
-                        })).usage();
+                        }, () -> quota.releaseStream(requestId))).usage();
                     } else {
                         Completion completion = gateway.complete(bound);
                         usage = completion.usage();

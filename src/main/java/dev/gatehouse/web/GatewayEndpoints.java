@@ -51,6 +51,11 @@ public final class GatewayEndpoints {
         this.results = results;
     }
 
+    /** Stops taking AI requests and waits, up to {@code bound}, for those admitted to finish (see {@link GatewayCall#drain}). */
+    public boolean drain(java.time.Duration bound) {
+        return call.drain(bound);
+    }
+
     public void chatCompletions(Context ctx) {
         Caller caller = caller(ctx, "chat");
         ChatRequest request = gateway.parse(body(ctx), UNBOUND, RequestIds.header(RequestIds.of(ctx)));

@@ -130,4 +130,21 @@ class RetryAndDeadlineTest {
         // full jitter: anywhere from no wait to the 300 ms ceiling, never more (plus scheduling slack)
         assertThat(gapBetweenPrimaryRequests()).isLessThan(Duration.ofMillis(800));
     }
+
+    /** Provider-controlled waits far past any deadline, in both headers: each moves on at once, never sleeps, never overflows. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"retry-after-ms, 1e13", "retry-after, 1e12", "retry-after-ms, 9.3e18", "retry-after, 1e300"})
+    void aHugeRetryAfterMovesOnToTheNextDeploymentAtOnce(String header, String value) {
+        primaryFailsOnceWith(aResponse().withStatus(429).withHeader(header, value).withHeader("Content-Type", "application/json")
+                .withBody(ProviderWire.openAiError("Rate limit reached for requests", "requests", null, "rate_limit_exceeded")));
+        Gateway gateway = primaryThenSecondary(gateway().retry(3, 10, 50, 20_000));
+
+        // well inside the 20 s deadline: a request that slept on the hint would still be sleeping
+        Completion completion = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(8),
+                () -> gateway.complete(ask(gateway, "gpt-4o-mini", "Hi")));
+
+        assertThat(completion.usage().deployment()).isEqualTo("secondary");
+        upstream.verify(1, postRequestedFor(urlEqualTo(PRIMARY)));
+    }
+
 }

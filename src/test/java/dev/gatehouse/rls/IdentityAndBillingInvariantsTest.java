@@ -173,7 +173,7 @@ class IdentityAndBillingInvariantsTest {
             assertThat(Outcome.attempt(api, student, attempt, String.valueOf(usage))).as(attempt).isEqualTo(Outcome.DENY);
         }
         try (Connection c = db.connect()) {
-            assertThat(Postgrest.scalar(c, "select total_tokens from public.ai_usage where id = ?", usage)).isEqualTo(42);
+            assertThat(Postgrest.scalar(c, "select total_tokens from public.ai_usage where id = ?", usage)).isEqualTo(42L);
         }
     }
 

@@ -93,6 +93,18 @@ public final class Postgrest {
         return r.isEmpty() ? null : r.getFirst().values().iterator().next();
     }
 
+    /** The server process of {@code c}, to watch it in pg_stat_activity. */
+    public static int backendPid(Connection c) throws SQLException {
+        return ((Number) scalar(c, "select pg_backend_pid()")).intValue();
+    }
+
+    /** Whether backend {@code pid} is waiting for a lock now: how tests see that an interleaving has reached its wait. */
+    public static boolean waitingOnALock(DataSource db, int pid) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            return scalar(c, "select 1 from pg_stat_activity where pid = ? and wait_event_type = 'Lock'", pid) != null;
+        }
+    }
+
     public static int update(Connection c, String sql, Object... params) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {

@@ -184,7 +184,7 @@ class GatewayApiTest {
         assertThat(json(r).at("/model").asText()).isEqualTo("gpt-4o-mini");
         upstream.verify(postRequestedFor(urlEqualTo("/v1/messages")).withHeader("x-api-key", equalTo(BACKUP_KEY)));
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("deployment", u)).isEqualTo("backup-haiku"));
-        assertThat(usageRow("total_tokens", u)).isEqualTo(16);
+        assertThat(usageRow("total_tokens", u)).isEqualTo(16L);
         assertThat(usageRow("usage_source", u)).isEqualTo("upstream");
     }
 
@@ -204,7 +204,7 @@ class GatewayApiTest {
         assertThat(r.body()).doesNotContain(upstream.baseUrl()).doesNotContain("127.0.0.1").doesNotContain(PRIMARY_KEY)
                 .doesNotContain(BACKUP_KEY).doesNotContain("Overloaded").doesNotContain("Sorry about that");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("outcome", u)).isEqualTo("failed"));
-        assertThat(usageRow("total_tokens", u)).isEqualTo(0);
+        assertThat(usageRow("total_tokens", u)).isEqualTo(0L);
         // The failed request was given back: the one-request plan still admits one.
         assertThat(service.post("/v1/chat/completions", token, chat("dev-echo", "again")).statusCode()).isEqualTo(200);
     }
@@ -345,7 +345,7 @@ class GatewayApiTest {
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(json(r).at("/error/code").asText()).isEqualTo("invalid_task_output");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("outcome", u)).isEqualTo("completed"));
-        assertThat(usageRow("total_tokens", u)).isEqualTo(13);
+        assertThat(usageRow("total_tokens", u)).isEqualTo(13L);
         try (Connection c = db.connect()) {
             assertThat(Postgrest.scalar(c, "select count(*) from public.ai_usage where user_id = ?", u.id())).isEqualTo(1L);
             assertThat(Postgrest.scalar(c, "select requests_used from private.ai_quota_periods where user_id = ?", u.id())).isEqualTo(1);

@@ -35,10 +35,19 @@ public final class ChatRequestValidator {
             throw Refusal.badRequest(null, "The request body must be a JSON object.");
         }
         model(request.get("model"));
-        int chars = messages(request.get("messages"));
+        long chars = messages(request.get("messages"));
         if (chars > maxInputChars) {
             throw new Refusal(400, "invalid_request_error", "input_too_long", "messages",
                     "The messages hold " + chars + " characters; the limit is " + maxInputChars + ".", Map.of());
+        }
+        // The limit covers every part the provider reads as input, not only the messages.
+        for (String field : TokenCounter.SCHEMA_FIELDS) {
+            JsonNode schema = request.get(field);
+            chars += present(schema) ? schema.toString().length() : 0;
+        }
+        if (chars > maxInputChars) {
+            throw new Refusal(400, "invalid_request_error", "input_too_long", null,
+                    "The messages, tools and response_format hold " + chars + " characters; the limit is " + maxInputChars + ".", Map.of());
         }
         JsonNode n = request.get("n");
         if (present(n) && !(n.isIntegralNumber() && n.asLong() == 1)) {

@@ -50,18 +50,49 @@ public final class TokenCounter {
         return tokens;
     }
 
-    /** Estimates the prompt of an OpenAI request: messages (text, tool calls) and tool definitions. */
+    /**
+     * An image whose size is unknown (a URL we do not fetch) at OpenAI's published rule for high or auto
+     * detail: scaled to fit 2048x2048, then its shortest side to 768, 170 tokens per 512 px tile plus 85.
+     * The most tiles that rule yields is 4 x 2 (2048x768), so this bound is never below OpenAI's own count.
+     * Models that bill images at a multiple (gpt-4o-mini) report more; settlement charges what they report.
+     */
+    static final int IMAGE_HIGH_DETAIL_BOUND = 85 + 8 * 170;
+    /** OpenAI's fixed cost of a {@code detail: low} image. */
+    static final int IMAGE_LOW_DETAIL = 85;
+
+    /**
+     * Estimates the prompt of an OpenAI request as the provider bills it: messages (text, images, tool
+     * calls), tool and function definitions, and the response_format schema.
+     */
     public static int prompt(JsonNode body) {
-        int tokens = REPLY_PRIMING;
+        long tokens = REPLY_PRIMING;
         for (JsonNode message : body.path("messages")) {
-            tokens += PER_MESSAGE + count(message.path("role").asText()) + count(OpenAiJson.text(message.get("content")));
+            tokens += PER_MESSAGE + count(message.path("role").asText()) + count(OpenAiJson.text(message.get("content")))
+                    + images(message.get("content"));
             for (JsonNode call : message.path("tool_calls")) {
                 tokens += count(call.path("function").path("name").asText()) + count(call.path("function").path("arguments").asText());
             }
         }
-        JsonNode tools = body.get("tools");
-        if (tools != null && !tools.isEmpty()) {
-            tokens += count(tools.toString());
+        for (String schemaField : SCHEMA_FIELDS) {
+            JsonNode schema = body.get(schemaField);
+            if (schema != null && !schema.isNull() && !schema.isEmpty()) {
+                tokens += count(schema.toString());
+            }
+        }
+        return (int) Math.min(tokens, Integer.MAX_VALUE);
+    }
+
+    /** Fields whose definitions the provider puts in the prompt. */
+    static final java.util.List<String> SCHEMA_FIELDS = java.util.List.of("tools", "functions", "response_format");
+
+    private static int images(JsonNode content) {
+        int tokens = 0;
+        if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if ("image_url".equals(part.path("type").asText())) {
+                    tokens += "low".equals(part.path("image_url").path("detail").asText()) ? IMAGE_LOW_DETAIL : IMAGE_HIGH_DETAIL_BOUND;
+                }
+            }
         }
         return tokens;
     }

@@ -328,9 +328,10 @@ public final class GatewayConfigLoader {
     private Limits limits(JsonNode node) {
         String path = "$.limits";
         ObjectNode l = file.optionalObject(node, path);
-        file.onlyKnown(l, path, Set.of("max_input_chars", "default_max_tokens"));
+        file.onlyKnown(l, path, Set.of("max_input_chars", "default_max_tokens", "max_stream_ms"));
         return new Limits(file.integer(l, "max_input_chars", path, 200_000, 1, 10_000_000),
-                file.integer(l, "default_max_tokens", path, 4_096, 1, 1_000_000));
+                file.integer(l, "default_max_tokens", path, 4_096, 1, 1_000_000),
+                file.integer(l, "max_stream_ms", path, Limits.DEFAULT_MAX_STREAM_MS, 1, Limits.MAX_STREAM_MS));
     }
 
     private static String blankToNull(String value) {

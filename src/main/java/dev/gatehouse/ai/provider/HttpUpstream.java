@@ -4,6 +4,7 @@ import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.stream.CallerGone;
+import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,12 +45,14 @@ final class HttpUpstream implements Upstream {
     private final HttpUrl url;
     private final Headers headers;
     private final ScheduledExecutorService watchdog;
+    private final OpenStreams openStreams;
 
     /**
      * @param shared   the gateway's client; this deployment derives one sharing its pool, with its own read timeout
      * @param watchdog cancels a stream whose first event is late
      */
-    HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog) {
+    HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog, OpenStreams openStreams) {
+        this.openStreams = openStreams;
         this.deployment = deployment;
         this.dialect = dialect;
         this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
@@ -91,6 +94,10 @@ final class HttpUpstream implements Upstream {
             timedOut.set(true);
             call.cancel();
         }, firstEventTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        // The whole stream's bound (limits.max_stream_ms), and shutdown's way to end it: both cancel the call,
+        // which ends a committed stream with an error event.
+        ScheduledFuture<?> streamDeadline = watchdog.schedule(call::cancel, openStreams.maxDuration().toNanos(), TimeUnit.NANOSECONDS);
+        openStreams.add(call);
         try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
                 throw failure(response);
@@ -111,6 +118,8 @@ final class HttpUpstream implements Upstream {
             throw UpstreamFailure.forIo(e, timedOut.get());
         } finally {
             firstEventDeadline.cancel(false);
+            streamDeadline.cancel(false);
+            openStreams.remove(call);
         }
     }
 

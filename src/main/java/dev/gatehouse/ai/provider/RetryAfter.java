@@ -7,8 +7,15 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import okhttp3.Headers;
 
-/** Reads how long a provider asks us to wait: {@code retry-after-ms} (OpenAI), else {@code Retry-After} in seconds or as an HTTP date. */
+/**
+ * Reads how long a provider asks us to wait: {@code retry-after-ms} (OpenAI), else {@code Retry-After} in seconds or as an HTTP date.
+ * The provider controls these numbers, so they are clamped to {@link #LONGEST} (any wait that long is past every deadline anyway)
+ * before any arithmetic: a {@code 1e300} never overflows a {@link Duration} or {@code nanoTime()}.
+ */
 final class RetryAfter {
+    /** Longer than any request deadline; what every larger or unbounded hint becomes. */
+    static final Duration LONGEST = Duration.ofDays(1);
+
     private RetryAfter() {}
 
     /** The wait asked for, never negative; null when the headers ask for none or cannot be read. */
@@ -16,7 +23,10 @@ final class RetryAfter {
         String millis = headers.get("retry-after-ms");
         if (millis != null) {
             try {
-                return nonNegative(Duration.ofNanos((long) (Double.parseDouble(millis.strip()) * 1_000_000)));
+                Duration wait = seconds(Double.parseDouble(millis.strip()) / 1000);
+                if (wait != null) {
+                    return wait;
+                }
             } catch (NumberFormatException e) {
                 // fall through to Retry-After: a garbled hint is no hint
             }
@@ -27,18 +37,29 @@ final class RetryAfter {
         }
         value = value.strip();
         try {
-            return nonNegative(Duration.ofMillis((long) (Double.parseDouble(value) * 1000)));
+            return seconds(Double.parseDouble(value));
         } catch (NumberFormatException notSeconds) {
             try {
                 Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                return nonNegative(Duration.between(now, at));
+                Duration wait = Duration.between(now, at);
+                return wait.isNegative() ? Duration.ZERO : wait.compareTo(LONGEST) > 0 ? LONGEST : wait;
             } catch (DateTimeParseException notADate) {
                 return null;
             }
         }
     }
 
-    private static Duration nonNegative(Duration d) {
-        return d.isNegative() ? Duration.ZERO : d;
+    /** A number of seconds as a wait in [0, LONGEST]; null for NaN, which is no hint at all. */
+    private static Duration seconds(double seconds) {
+        if (Double.isNaN(seconds)) {
+            return null;
+        }
+        if (seconds <= 0) {
+            return Duration.ZERO;
+        }
+        if (seconds >= LONGEST.toSeconds()) {
+            return LONGEST;
+        }
+        return Duration.ofNanos((long) (seconds * 1_000_000_000));
     }
 }

@@ -1,6 +1,7 @@
 package dev.gatehouse.ai.provider;
 
 import dev.gatehouse.ai.chat.ChatRequest;
+import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.ai.config.Deployment;
@@ -15,10 +16,11 @@ public sealed interface Upstream permits HttpUpstream, DevEchoModel {
      * The upstream that serves {@code deployment}: its provider's dialect over HTTP, or the offline
      * dev model. The one place a provider kind picks its implementation, so dialects stay private here.
      */
-    static Upstream of(Deployment deployment, int defaultMaxTokens, OkHttpClient http, ScheduledExecutorService watchdog) {
+    static Upstream of(Deployment deployment, int defaultMaxTokens, OkHttpClient http, ScheduledExecutorService watchdog,
+            OpenStreams openStreams) {
         return switch (deployment.provider().kind()) {
-            case OPENAI -> new HttpUpstream(deployment, new OpenAiDialect(), http, watchdog);
-            case ANTHROPIC -> new HttpUpstream(deployment, new AnthropicDialect(defaultMaxTokens), http, watchdog);
+            case OPENAI -> new HttpUpstream(deployment, new OpenAiDialect(), http, watchdog, openStreams);
+            case ANTHROPIC -> new HttpUpstream(deployment, new AnthropicDialect(defaultMaxTokens), http, watchdog, openStreams);
             case DEV_ECHO -> new DevEchoModel(defaultMaxTokens);
         };
     }

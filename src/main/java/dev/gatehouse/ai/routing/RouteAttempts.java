@@ -104,7 +104,8 @@ public final class RouteAttempts {
             return;
         }
         long wait = failure.retryAfter() != null ? failure.retryAfter().toNanos() : backoffNanos();
-        if (System.nanoTime() + wait >= deadlineNanos) {
+        // Compared with what is left, never as nanoTime() + wait: a provider's hint must not overflow into the past.
+        if (wait >= deadlineNanos - System.nanoTime()) {
             moveOn();
         } else {
             waitNanos = wait;

@@ -17,4 +17,11 @@ import java.io.IOException;
 @FunctionalInterface
 public interface SseSink {
     void event(byte[] data) throws IOException;
+
+    /**
+     * Called once, just before the stream's last event ({@code [DONE]}, or the error event that ends
+     * a broken stream) is written: what must be true when the caller sees the end (its stream slot
+     * free) is done here. Never throws; the default does nothing.
+     */
+    default void ending() {}
 }

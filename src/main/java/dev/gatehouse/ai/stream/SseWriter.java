@@ -29,10 +29,22 @@ public final class SseWriter implements SseSink {
     }
 
     private final Opener opener;
+    private final Runnable ending;
     private OutputStream out;
 
     public SseWriter(Opener opener) {
+        this(opener, () -> {});
+    }
+
+    /** @param ending run once just before the stream's last event (see {@link SseSink#ending}) */
+    public SseWriter(Opener opener, Runnable ending) {
         this.opener = opener;
+        this.ending = ending;
+    }
+
+    @Override
+    public void ending() {
+        ending.run();
     }
 
     @Override

@@ -87,6 +87,7 @@ public final class StreamRelay {
             usageChunk.set("usage", OpenAiJson.usage(promptTokens(), completionTokens()));
             write(OpenAiJson.bytes(usageChunk));
         }
+        sink.ending();
         write(DONE);
     }
 
@@ -94,11 +95,16 @@ public final class StreamRelay {
      * Ends a committed stream that the upstream broke: one error event in OpenAI's error shape, and
      * no {@code [DONE]}, so SDKs raise instead of returning a silently truncated answer.
      *
+     * @param shuttingDown the gateway ended the stream because the service is stopping, not the provider
      * @return false when the caller was gone too, so the event could not be written
      */
-    public boolean fail() {
-        Map<String, Object> error = Refusal.body("The model provider failed mid-stream; the answer is incomplete. "
-                + "Quote request id " + request.requestId() + " when reporting it.", "server_error", null, "upstream_error");
+    public boolean fail(boolean shuttingDown) {
+        Map<String, Object> error = shuttingDown
+                ? Refusal.body("The service is restarting; the answer is incomplete and was charged for what was generated. "
+                        + "Retry the request.", "server_error", null, "server_shutting_down")
+                : Refusal.body("The model provider failed mid-stream; the answer is incomplete. "
+                        + "Quote request id " + request.requestId() + " when reporting it.", "server_error", null, "upstream_error");
+        sink.ending();
         try {
             sink.event(OpenAiJson.MAPPER.writeValueAsBytes(error));
             return true;

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Clear 400s, naming the parameter, before anything is spent on a request. */
 class ChatRequestValidatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ChatRequestValidator validator = new ChatRequestValidator(List.of("gpt-4o-mini", "dev-echo"), 100);
+    private final ChatRequestValidator validator = new ChatRequestValidator(List.of("gpt-4o-mini", "dev-echo"), 200);
 
     private Refusal rejection(String json) {
         return catchThrowableOfType(Refusal.class, () -> validator.validate(JSON.readTree(json)));
@@ -105,18 +105,18 @@ class ChatRequestValidatorTest {
 
     @Test
     void oversizeInputIsRejectedWithTheLimit() {
-        String longText = "x".repeat(101);
+        String longText = "x".repeat(201);
 
         Refusal error = rejection("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}");
 
         assertThat(error.param()).isEqualTo("messages");
         assertThat(error.code()).isEqualTo("input_too_long");
-        assertThat(error.getMessage()).contains("101", "100");
+        assertThat(error.getMessage()).contains("201", "200");
     }
 
     @Test
     void inputSizeCountsEveryMessageAndPart() {
-        String fifty = "y".repeat(50);
+        String fifty = "y".repeat(100);
         String json = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"" + fifty + "\"},"
                 + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"" + fifty + "\"},{\"type\":\"text\",\"text\":\"z\"}]}]}";
 

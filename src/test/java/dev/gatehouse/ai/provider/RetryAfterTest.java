@@ -20,4 +20,16 @@ class RetryAfterTest {
         assertThat(RetryAfter.from(Headers.of("retry-after", "soon"), now)).isNull();
         assertThat(RetryAfter.from(Headers.of(), now)).isNull();
     }
+
+    @Test
+    void aRetryAfterIsClampedInsteadOfOverflowing() {
+        Instant now = Instant.parse("2025-01-01T00:00:00Z");
+        Duration max = RetryAfter.from(Headers.of("retry-after", "1e300"), now);
+
+        assertThat(max).isNotNull();
+        assertThat(max.toNanos()).as("fits in nanoseconds").isPositive();
+        assertThat(RetryAfter.from(Headers.of("retry-after-ms", "1e13"), now)).isEqualTo(max);
+        assertThat(RetryAfter.from(Headers.of("retry-after", "NaN"), now)).isNull();
+        assertThat(RetryAfter.from(Headers.of("retry-after", "-5"), now)).isEqualTo(Duration.ZERO);
+    }
 }
