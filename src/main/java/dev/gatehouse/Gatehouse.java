@@ -77,7 +77,7 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
-    private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs) implements QueueMetrics, AutoCloseable {
+    private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs, String mail) implements QueueMetrics, AutoCloseable {
         static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
             EmailSettings email = EmailSettings.load(env, settings.mode(), settings.dataDir());
             JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.dataDir(), settings.port());
@@ -89,7 +89,7 @@ public final class Gatehouse implements AutoCloseable {
             kinds.add(new CertificateJob(db, jobSettings.certificateStore(), jobSettings.publicUrl()));
             JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
             Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).on("jobs", jobs::wake).start();
-            return new Background(notifications, outbox, jobs);
+            return new Background(notifications, outbox, jobs, email.describe());
         }
 
         @Override
@@ -152,6 +152,11 @@ public final class Gatehouse implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Where email goes (Resend, the dev mailbox, or nowhere on this instance), for the start-up banner. */
+    public String mailDestination() {
+        return background.mail();
     }
 
     /** The model aliases served, for the start-up banner, naming those the offline dev model answers for. */

@@ -89,7 +89,7 @@ class ReadmeExamplesTest {
         assertThat(banner).contains("Gatehouse is running at http://127.0.0.1:" + dev.port() + "  (mode: dev)",
                 "database:   embedded PostgreSQL; psql \"$(cat " + dir.resolve(".gatehouse/database-url") + ")\"",
                 "models:     dev-echo; answered by dev-echo (no provider key set): gpt-4o-mini, claude-haiku",
-                "mail:       dev mailbox (planned", "data:       " + dir.resolve(".gatehouse"));
+                "mail:       dev mailbox " + dir.resolve(".gatehouse").resolve("mail"), "data:       " + dir.resolve(".gatehouse"));
     }
 
     @Test

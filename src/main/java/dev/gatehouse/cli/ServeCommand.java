@@ -151,7 +151,7 @@ public final class ServeCommand {
             b.append("  database:   ").append(s.databaseUrl().location()).append('\n');
         }
         b.append("  models:     ").append(r.service().servedModels()).append('\n');
-        b.append("  mail:       ").append(dev ? "dev mailbox (planned: no mail is written or sent yet)" : "not sent yet (the email outbox is planned)").append('\n');
+        b.append("  mail:       ").append(r.service().mailDestination()).append('\n');
         if (dev) {
             b.append("  data:       ").append(s.dataDir()).append(" (database, dev JWT secret)\n");
             b.append("  a token:    ./gatehouse token --email student@example.com\n");

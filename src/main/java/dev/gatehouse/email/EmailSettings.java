@@ -43,6 +43,14 @@ public record EmailSettings(
         return resendApiKey == null;
     }
 
+    /** Where this instance's mail goes, for the start-up banner. */
+    public String describe() {
+        if (!workerEnabled) {
+            return "not sent by this instance (EMAIL_WORKER=off)";
+        }
+        return devMailbox() ? "dev mailbox " + mailbox + " (./gatehouse mail lists the latest)" : "Resend, from " + from;
+    }
+
     public static EmailSettings load(Map<String, String> env, Mode mode, Path dataDir) {
         List<String> problems = new ArrayList<>();
         String key = blankToNull(env.get("RESEND_API_KEY"));
