@@ -6,6 +6,8 @@
 # only; bounded (every phase has a deadline) and exits by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+JAVA_HOME="$(./gatehouse jdk)"   # a JDK 21+, found as ./gatehouse finds it
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 ./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 timeout 600 java -Xmx1g -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp" dev.gatehouse.bench.OutboxBench "${1:-3000}" "${2:-16}" "${3:-100}" "${4:-10}"

@@ -5,6 +5,8 @@
 # all on 127.0.0.1. Bounded: each phase stops after its seconds (plus 10 s warm-ups).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+JAVA_HOME="$(./gatehouse jdk)"   # a JDK 21+, found as ./gatehouse finds it
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 seconds="${1:-15}"
 clients="${2:-32}"
 ./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test

@@ -50,7 +50,7 @@ public final class WebhookThroughputBench {
             List<UUID> users = new ArrayList<>();
             List<UUID> courses = new ArrayList<>();
             try (Connection c = Database.connect(url)) {
-                MigrationRunner.bundled().migrate(c, true);
+                MigrationRunner.bundled().migrateEmbedded(c, true);
                 c.createStatement().execute("update public.plans set stripe_price_id = 'price_bench_' || id where id <> 'free'");
                 for (int i = 0; i < USERS; i++) {
                     users.add(AuthUsers.signUp(c, "buyer" + i + "@bench.example").id());
