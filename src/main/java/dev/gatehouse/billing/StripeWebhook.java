@@ -3,6 +3,7 @@ package dev.gatehouse.billing;
 import com.stripe.exception.SignatureVerificationException;
 import com.stripe.net.Webhook;
 import dev.gatehouse.refusal.Refusal;
+import dev.gatehouse.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,18 +85,7 @@ public final class StripeWebhook {
 
     /** Records and applies one event on {@code c} in its own transaction; the path the webhook and {@code stripe sync} share. */
     public static Outcome apply(Connection c, StripeEvent event) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            Outcome outcome = recordAndFold(c, event);
-            c.commit();
-            return outcome;
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        return Transaction.call(c, () -> recordAndFold(c, event));
     }
 
     private static Outcome recordAndFold(Connection c, StripeEvent event) throws SQLException {

@@ -10,14 +10,28 @@ public final class Transaction {
         void run() throws SQLException;
     }
 
+    /** Statements on the connection given to {@link #call}, and what they found. */
+    public interface Result<T> {
+        T run() throws SQLException;
+    }
+
     private Transaction() {}
 
     public static void run(Connection c, Work work) throws SQLException {
+        call(c, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** As {@link #run}, returning what {@code work} returned once it has committed. */
+    public static <T> T call(Connection c, Result<T> work) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            work.run();
+            T result = work.run();
             c.commit();
+            return result;
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;

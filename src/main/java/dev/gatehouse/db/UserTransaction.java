@@ -22,23 +22,15 @@ public final class UserTransaction {
     /** Runs {@code work} as {@code userId} and commits, or rolls back everything if it throws. */
     public static <T> T run(DataSource db, UUID userId, Work<T> work) throws SQLException {
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+            return Transaction.call(c, () -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ?, true)")) {
                     // a UUID's text form needs no JSON escaping
                     ps.setString(1, "{\"sub\":\"" + userId + "\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}");
                     ps.execute();
                 }
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+                return work.run(c);
+            });
         }
     }
 }

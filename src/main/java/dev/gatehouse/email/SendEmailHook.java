@@ -9,6 +9,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import dev.gatehouse.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -76,19 +77,20 @@ public final class SendEmailHook {
         List<AuthEmail> emails = emails(payload);
         UUID userId = uuid(payload.path("user").path("id").asText(""));
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            int queued = 0;
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                for (AuthEmail e : emails) {
-                    ps.setString(1, e.to());
-                    ps.setObject(2, userId);
-                    ps.setString(3, e.template());
-                    ps.setString(4, e.data().toString());
-                    ps.setString(5, e.key());
-                    queued += ps.executeUpdate();
+            int queued = Transaction.call(c, () -> {
+                int rows = 0;
+                try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+                    for (AuthEmail e : emails) {
+                        ps.setString(1, e.to());
+                        ps.setObject(2, userId);
+                        ps.setString(3, e.template());
+                        ps.setString(4, e.data().toString());
+                        ps.setString(5, e.key());
+                        rows += ps.executeUpdate();
+                    }
                 }
-            }
-            c.commit();
+                return rows;
+            });
             if (queued > 0) {
                 wakeOutbox.run();
             }

@@ -2,6 +2,7 @@ package dev.gatehouse.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.security.SecureRandom;
+import dev.gatehouse.db.Transaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -72,18 +73,18 @@ public final class CertificateJob implements Job {
         String path = student + "/" + code + ".pdf";
         store.put(path, CertificatePdf.render(name == null || name.isBlank() ? "Student" : name, course, completedOn, code, verifyUrl));
         try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement link = c.prepareStatement(LINK); PreparedStatement mail = c.prepareStatement(MAIL)) {
-                link.setString(1, path);
-                link.setString(2, enrollment);
-                link.executeUpdate();
-                mail.setString(1, student);
-                mail.setString(2, JSON.createObjectNode().put("course_title", course).put("certificate_code", code)
-                        .put("verify_url", verifyUrl).put("enrollment_id", enrollment).toString());
-                mail.setString(3, "certificate_issued:" + enrollment);
-                mail.execute();
-            }
-            c.commit();
+            Transaction.run(c, () -> {
+                try (PreparedStatement link = c.prepareStatement(LINK); PreparedStatement mail = c.prepareStatement(MAIL)) {
+                    link.setString(1, path);
+                    link.setString(2, enrollment);
+                    link.executeUpdate();
+                    mail.setString(1, student);
+                    mail.setString(2, JSON.createObjectNode().put("course_title", course).put("certificate_code", code)
+                            .put("verify_url", verifyUrl).put("enrollment_id", enrollment).toString());
+                    mail.setString(3, "certificate_issued:" + enrollment);
+                    mail.execute();
+                }
+            });
         }
         return new Outcome.Done(null);
     }
