@@ -78,15 +78,16 @@ public final class Gatehouse implements AutoCloseable {
 
     /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
     private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs, String mail) implements QueueMetrics, AutoCloseable {
-        static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks) {
+        static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks,
+                ObjectStore files) {
             EmailSettings email = EmailSettings.load(env, settings.mode(), settings.dataDir());
-            JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.dataDir(), settings.port());
+            JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.port());
             EmailOutbox outbox = EmailOutbox.start(db, email);
             ZoomClient zoom = jobSettings.zoom() == null ? null
-                    : new ZoomClient(dev.gatehouse.jobs.CertificateStore.SupabaseStorage.defaultHttpClient(), jobSettings.zoom(), java.time.Clock.systemUTC());
+                    : new ZoomClient(ZoomClient.defaultHttpClient(), jobSettings.zoom(), java.time.Clock.systemUTC());
             List<Job> kinds = new java.util.ArrayList<>(MeetingLinkJob.all(db, zoom));
             kinds.add(new HomeworkFeedbackJob(db, gateway, quota, tasks, jobSettings.billingUser()));
-            kinds.add(new CertificateJob(db, jobSettings.certificateStore(), jobSettings.publicUrl()));
+            kinds.add(new CertificateJob(db, files, jobSettings.publicUrl()));
             JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
             Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).on("jobs", jobs::wake).start();
             return new Background(notifications, outbox, jobs, email.describe());
@@ -129,12 +130,12 @@ public final class Gatehouse implements AutoCloseable {
         GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
                 new TaskResultCache(db));
         ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
-        log.info("file storage (resumes): {}", files.getClass().getSimpleName());
+        log.info("file storage (resumes, certificates): {}", files.getClass().getSimpleName());
         MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);
         SalesEndpoints sales = new SalesEndpoints(json, endpoints, tasks, new CallAnalyses(db));
         ImportEndpoints imports = new ImportEndpoints(json, authenticator, endpoints, new LocalStorageImport(db));
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
-        Background background = Background.start(db, settings, env, gateway, quota, tasks);
+        Background background = Background.start(db, settings, env, gateway, quota, tasks, files);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
         BillingEndpoints billing = billing(settings, db, env, authenticator);
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background, quota::settlerRunning), endpoints, email,

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import dev.gatehouse.storage.ObjectStore;
 import javax.sql.DataSource;
 
 /**
@@ -31,12 +32,14 @@ public final class CertificateJob implements Job {
             where id = ?::uuid""";
     private static final String MAIL = "select private.enqueue_email(?::uuid, 'certificate_issued', ?::jsonb, ?, false)";
 
+    static final String BUCKET = "certificates";
+
     private final DataSource db;
-    private final CertificateStore store;
+    private final ObjectStore store;
     private final String publicUrl;
 
     /** @param publicUrl the service's public base URL, for the verify link printed on the certificate */
-    public CertificateJob(DataSource db, CertificateStore store, String publicUrl) {
+    public CertificateJob(DataSource db, ObjectStore store, String publicUrl) {
         this.db = db;
         this.store = store;
         this.publicUrl = publicUrl;
@@ -71,7 +74,9 @@ public final class CertificateJob implements Job {
         }
         String verifyUrl = publicUrl + "/certificates/" + code;
         String path = student + "/" + code + ".pdf";
-        store.put(path, CertificatePdf.render(name == null || name.isBlank() ? "Student" : name, course, completedOn, code, verifyUrl));
+        // replace, not put: a retried job (say, the link below failed) writes the same object again
+        store.replace(BUCKET, path, "application/pdf",
+                CertificatePdf.render(name == null || name.isBlank() ? "Student" : name, course, completedOn, code, verifyUrl));
         try (Connection c = db.getConnection()) {
             Transaction.run(c, () -> {
                 try (PreparedStatement link = c.prepareStatement(LINK); PreparedStatement mail = c.prepareStatement(MAIL)) {

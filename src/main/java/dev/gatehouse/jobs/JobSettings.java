@@ -4,7 +4,6 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.Mode;
 import static dev.gatehouse.config.SettingValues.number;
 import static dev.gatehouse.config.SettingValues.blankToNull;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,14 +15,11 @@ import java.util.UUID;
  *
  * @param billingUser     who pays for AI homework feedback; null = the course's instructor
  * @param publicUrl       the service's public URL, printed on certificates for {@code GET /certificates/{code}}
- * @param storageUrl      Supabase project URL for certificate uploads; null = dev folder
- * @param certificatesDir dev mode's folder for certificates ({@code <data dir>/certificates})
  * @param zoom            null when Zoom is not configured (meeting jobs are skipped)
  */
-public record JobSettings(JobQueue.Options queue, UUID billingUser, String publicUrl, String storageUrl, String serviceKey,
-        Path certificatesDir, ZoomClient.Config zoom) {
+public record JobSettings(JobQueue.Options queue, UUID billingUser, String publicUrl, ZoomClient.Config zoom) {
 
-    public static JobSettings load(Map<String, String> env, Mode mode, Path dataDir, int port) {
+    public static JobSettings load(Map<String, String> env, Mode mode, int port) {
         List<String> problems = new ArrayList<>();
         boolean enabled = !"off".equalsIgnoreCase(String.valueOf(blankToNull(env.get("JOBS_WORKER"))));
         int concurrency = (int) number(env, "JOBS_CONCURRENCY", 4, 1, 256, problems);
@@ -68,14 +64,7 @@ public record JobSettings(JobQueue.Options queue, UUID billingUser, String publi
         }
         return new JobSettings(new JobQueue.Options(enabled, concurrency, Duration.ofMillis(pollMs), Duration.ofSeconds(leaseSeconds),
                 new Backoff(Duration.ofMillis(backoffMs), Duration.ofHours(1))), billing,
-                publicUrl == null ? "http://127.0.0.1:" + port : publicUrl.replaceAll("/+$", ""),
-                serviceKey == null ? null : supabaseUrl == null ? null : supabaseUrl.replaceAll("/+$", ""), serviceKey,
-                dataDir.resolve("certificates"), zoom);
-    }
-
-    public CertificateStore certificateStore() {
-        return storageUrl == null ? new CertificateStore.DevFolder(certificatesDir)
-                : new CertificateStore.SupabaseStorage(CertificateStore.SupabaseStorage.defaultHttpClient(), storageUrl, serviceKey);
+                publicUrl == null ? "http://127.0.0.1:" + port : publicUrl.replaceAll("/+$", ""), zoom);
     }
 
     private static String url(Map<String, String> env, String name, String def) {

@@ -50,6 +50,11 @@ public final class ZoomClient {
         this.clock = clock;
     }
 
+    /** Zoom's calls are small JSON requests: a short connect timeout and a bound on the whole call. */
+    public static OkHttpClient defaultHttpClient() {
+        return new OkHttpClient.Builder().connectTimeout(java.time.Duration.ofSeconds(5)).callTimeout(java.time.Duration.ofSeconds(30)).build();
+    }
+
     /** Creates a scheduled meeting; returns {@code {id, join_url}}. */
     public JsonNode create(String topic, Instant start, int minutes) throws IOException {
         ObjectNode body = meeting(topic, start, minutes);

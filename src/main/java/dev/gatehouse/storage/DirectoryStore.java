@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Dev mode's storage: {@code <data dir>/storage/<bucket>/<path>}, created without overwriting, so the
- * whole flow works offline. Paths are checked segment by segment, so nothing lands outside the folder.
+ * Dev mode's storage: {@code <data dir>/storage/<bucket>/<path>}, so the whole flow works offline. A
+ * put never overwrites; a replace writes a temporary file and moves it into place atomically. Paths are checked segment by segment, so nothing lands outside the folder.
  */
 public final class DirectoryStore implements ObjectStore {
     private final Path root;
@@ -18,7 +19,7 @@ public final class DirectoryStore implements ObjectStore {
     }
 
     @Override
-    public StoredObject put(String bucket, String path, String contentType, byte[] bytes) {
+    public StoredObject write(String bucket, String path, String contentType, byte[] bytes, boolean overwrite) {
         ObjectStore.checkName(bucket, path);
         Path target = root.resolve(bucket).resolve(path).normalize();
         if (!target.startsWith(root)) {
@@ -26,7 +27,13 @@ public final class DirectoryStore implements ObjectStore {
         }
         try {
             Files.createDirectories(target.getParent());
-            Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            if (overwrite) {
+                Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+                Files.write(tmp, bytes);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            }
             return new StoredObject(bucket, path, bytes.length, contentType);
         } catch (IOException e) {
             throw new UncheckedIOException("could not store " + bucket + "/" + path, e);

@@ -16,7 +16,17 @@ public sealed interface ObjectStore permits SupabaseStorage, DirectoryStore, Obj
     Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
     /** Stores {@code bytes} as {@code bucket/path}; never overwrites an existing object. */
-    StoredObject put(String bucket, String path, String contentType, byte[] bytes);
+    default StoredObject put(String bucket, String path, String contentType, byte[] bytes) {
+        return write(bucket, path, contentType, bytes, false);
+    }
+
+    /** Stores {@code bytes} as {@code bucket/path}, replacing what is there: for retried jobs that write the same object again. */
+    default StoredObject replace(String bucket, String path, String contentType, byte[] bytes) {
+        return write(bucket, path, contentType, bytes, true);
+    }
+
+    /** The one write both go through; {@code overwrite} false refuses an existing object. */
+    StoredObject write(String bucket, String path, String contentType, byte[] bytes, boolean overwrite);
 
     /** Chosen once at start from the environment. */
     static ObjectStore fromEnvironment(Map<String, String> env, Mode mode, Path dataDir, String supabaseUrl) {
@@ -44,7 +54,7 @@ public sealed interface ObjectStore permits SupabaseStorage, DirectoryStore, Obj
     /** Production without a service key: nothing is stored anywhere. */
     record Unconfigured() implements ObjectStore {
         @Override
-        public StoredObject put(String bucket, String path, String contentType, byte[] bytes) {
+        public StoredObject write(String bucket, String path, String contentType, byte[] bytes, boolean overwrite) {
             throw Refusal.unavailable("storage_not_configured",
                     "File storage is not configured on this server (SUPABASE_SERVICE_ROLE_KEY is missing).");
         }

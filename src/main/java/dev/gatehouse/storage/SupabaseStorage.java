@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Supabase Storage's upload API: {@code POST {SUPABASE_URL}/storage/v1/object/{bucket}/{path}} with the
  * service key in {@code Authorization} and {@code apikey} (it bypasses RLS, so the caller's folder is
- * chosen here, never by the user), {@code x-upsert: false} so nothing is overwritten. The bucket's size
+ * chosen here, never by the user), {@code x-upsert: false} for a put so nothing is overwritten, {@code true}
+ * for a replace. The bucket's size
  * and MIME limits are Storage's to enforce; its refusals (413, 415) reach the caller as such.
  */
 public final class SupabaseStorage implements ObjectStore {
@@ -32,11 +33,11 @@ public final class SupabaseStorage implements ObjectStore {
     }
 
     @Override
-    public StoredObject put(String bucket, String path, String contentType, byte[] bytes) {
+    public StoredObject write(String bucket, String path, String contentType, byte[] bytes, boolean overwrite) {
         ObjectStore.checkName(bucket, path);
         Request request = new Request.Builder().url(baseUrl + bucket + "/" + path)
                 .header("Authorization", "Bearer " + serviceKey).header("apikey", serviceKey)
-                .header("x-upsert", "false").header("cache-control", "no-store")
+                .header("x-upsert", String.valueOf(overwrite)).header("cache-control", "no-store")
                 .post(RequestBody.create(bytes, MediaType.get(contentType))).build();
         try (Response response = http.newCall(request).execute()) {
             int status = response.code();

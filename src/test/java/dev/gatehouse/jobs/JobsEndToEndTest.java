@@ -147,7 +147,7 @@ class JobsEndToEndTest {
                 r -> r != null);
         String code = (String) issued.get("certificate_code");
         assertThat(issued.get("certificate_path")).isEqualTo(STUDENT + "/" + code + ".pdf");
-        Path pdf = dataDir.resolve("certificates").resolve(STUDENT).resolve(code + ".pdf");
+        Path pdf = dataDir.resolve("storage").resolve("certificates").resolve(STUDENT).resolve(code + ".pdf");
         String text;
         try (var doc = Loader.loadPDF(pdf.toFile())) {
             text = new PDFTextStripper().getText(doc);

@@ -66,6 +66,36 @@ class SupabaseStorageTest {
     }
 
     @Test
+    void aReplaceUpsertsSoARetriedJobWritesTheSameObjectAgain() {
+        String certificate = "/storage/v1/object/certificates/" + PATH;
+        storage.stubFor(post(urlEqualTo(certificate)).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"Id\":\"5a1b8b8e-2f5a-4a49-9d0e-1b2c3d4e5f60\",\"Key\":\"certificates/" + PATH + "\"}")));
+
+        store.replace("certificates", PATH, "application/pdf", PDF);
+        store.replace("certificates", PATH, "application/pdf", PDF);
+
+        storage.verify(2, postRequestedFor(urlEqualTo(certificate)).withHeader("x-upsert", equalTo("true"))
+                .withHeader("Authorization", equalTo("Bearer " + KEY)).withRequestBody(binaryEqualTo(PDF)));
+    }
+
+    @Test
+    void theDevFolderRefusesToOverwriteOnPutAndOverwritesOnReplace() throws Exception {
+        Path dir = Files.createTempDirectory("store");
+        DirectoryStore folder = new DirectoryStore(dir);
+        byte[] second = "%PDF-1.7 second".getBytes(StandardCharsets.US_ASCII);
+
+        folder.put("resumes", PATH, "application/pdf", PDF);
+        assertThatThrownBy(() -> folder.put("resumes", PATH, "application/pdf", second)).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(Files.readAllBytes(dir.resolve("resumes").resolve(PATH))).isEqualTo(PDF);
+
+        folder.replace("resumes", PATH, "application/pdf", second);
+        assertThat(Files.readAllBytes(dir.resolve("resumes").resolve(PATH))).isEqualTo(second);
+        try (var files = Files.list(dir.resolve("resumes").resolve(PATH).getParent())) {
+            assertThat(files).as("no temporary file is left behind").hasSize(1);
+        }
+    }
+
+    @Test
     void storagesOwnSizeAndTypeRefusalsReachTheCallerAs413And400() {
         storage.stubFor(post(urlEqualTo(URL)).willReturn(aResponse().withStatus(413).withHeader("Content-Type", "application/json")
                 .withBody("{\"statusCode\":\"413\",\"error\":\"EntityTooLarge\",\"message\":\"The object exceeded the maximum allowed size\"}")));
