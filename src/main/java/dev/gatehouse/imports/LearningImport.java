@@ -112,27 +112,24 @@ final class LearningImport {
 
         Result all(LearningExport export) throws SQLException {
             Map<String, Counts> tables = new LinkedHashMap<>();
-            Counts counts = new Counts(0, 0, 0);
-            for (LearningExport.Enrollment e : export.enrollments()) {
-                counts = counts.plus(enroll(e));
-            }
-            tables.put("enrollments", counts);
-            counts = new Counts(0, 0, 0);
-            for (LearningExport.Progress p : export.progress()) {
-                counts = counts.plus(progress(p));
-            }
-            tables.put("lesson_progress", counts);
-            counts = new Counts(0, 0, 0);
-            for (LearningExport.Message m : export.messages()) {
-                counts = counts.plus(message(m));
-            }
-            tables.put("messages", counts);
-            counts = new Counts(0, 0, 0);
-            for (LearningExport.Note n : export.notes()) {
-                counts = counts.plus(note(n));
-            }
-            tables.put("lesson_notes", counts);
+            tables.put("enrollments", each(export.enrollments(), this::enroll));
+            tables.put("lesson_progress", each(export.progress(), this::progress));
+            tables.put("messages", each(export.messages(), this::message));
+            tables.put("lesson_notes", each(export.notes(), this::note));
             return new Result(tables, skipped);
+        }
+
+        private interface Write<T> {
+            Counts apply(T item) throws SQLException;
+        }
+
+        /** Writes a section's items in document order (enrollments first: later sections may depend on them). */
+        private static <T> Counts each(List<T> items, Write<T> write) throws SQLException {
+            Counts counts = new Counts(0, 0, 0);
+            for (T item : items) {
+                counts = counts.plus(write.apply(item));
+            }
+            return counts;
         }
 
         private Counts enroll(LearningExport.Enrollment e) throws SQLException {
