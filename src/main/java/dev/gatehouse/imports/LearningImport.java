@@ -41,12 +41,14 @@ import javax.sql.DataSource;
 final class LearningImport {
     static final String APP = "learning";
 
+    // Second branch: a student keeps their course after it is unpublished, though its row is hidden from them.
     private static final String COURSE = """
-            select c.id, c.price_cents = 0 as free, c.is_published from public.courses c
-            where c.id = private.try_uuid(?) or c.slug = ?""";
-    // a student keeps their course after it is unpublished, though its row is hidden from them
-    private static final String ENROLLED_HIDDEN = """
-            select e.course_id from public.enrollments e where e.student_id = (select auth.uid()) and e.course_id = private.try_uuid(?)""";
+            select c.id, c.price_cents = 0 as free, c.is_published, 1 as preference from public.courses c
+            where c.id = private.try_uuid(?) or c.slug = ?
+            union all
+            select e.course_id, false, false, 2 from public.enrollments e
+            where e.student_id = (select auth.uid()) and e.course_id = private.try_uuid(?)
+            order by preference limit 1""";
     private static final String ENROLLMENT_STATUS = "select e.status from public.enrollments e where e.student_id = (select auth.uid()) and e.course_id = ?";
     private static final String ENROLL = """
             insert into public.enrollments (student_id, course_id) values ((select auth.uid()), ?)
@@ -209,16 +211,9 @@ final class LearningImport {
             Optional<Course> found = courses.get(ref.value());
             if (found == null) {
                 found = Optional.empty();
-                try (PreparedStatement ps = statement(COURSE, ref.value(), ref.value()); ResultSet rs = ps.executeQuery()) {
+                try (PreparedStatement ps = statement(COURSE, ref.value(), ref.value(), ref.value()); ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         found = Optional.of(new Course((UUID) rs.getObject(1), rs.getBoolean(2), rs.getBoolean(3)));
-                    }
-                }
-                if (found.isEmpty()) {
-                    try (PreparedStatement ps = statement(ENROLLED_HIDDEN, ref.value()); ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            found = Optional.of(new Course((UUID) rs.getObject(1), false, false));
-                        }
                     }
                 }
                 courses.put(ref.value(), found);

@@ -165,6 +165,21 @@ class LearningImportApiTest {
     }
 
     @Test
+    void aStudentOfACourseUnpublishedSinceStillImportsItsProgressByTheCoursesId() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "learner");
+        String draft = "c0000000-0000-4000-8000-000000000003"; // unpublished: its row is hidden from its students
+        try (Connection c = db.connect()) {
+            Postgrest.update(c, "insert into public.enrollments (student_id, course_id) values (?, '" + draft + "')", u.id());
+        }
+
+        JsonNode r = JSON.readTree(service.post("/v1/import/learning", service.tokenFor(u), """
+                {"enrollments": [{"course": "%s"}], "progress": [{"course": "%s", "completed_lessons": [1]}]}""".formatted(draft, draft)).body());
+
+        assertThat(r.at("/tables/enrollments/unchanged").asInt()).as(r.toString()).isEqualTo(1);
+        assertThat(r.at("/tables/lesson_progress/created").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void aMalformedExportIsRefusedWithEveryProblemByPathAndNothingIsWritten() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "learner");
         String bad = """
