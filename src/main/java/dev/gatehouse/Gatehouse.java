@@ -26,6 +26,7 @@ import dev.gatehouse.jobs.JobQueue;
 import dev.gatehouse.jobs.JobSettings;
 import dev.gatehouse.jobs.MeetingLinkJob;
 import dev.gatehouse.jobs.Notifications;
+import dev.gatehouse.jobs.PruneJob;
 import dev.gatehouse.jobs.ZoomClient;
 import dev.gatehouse.jobs.QueueMetrics;
 import dev.gatehouse.jobs.QueueStats;
@@ -88,7 +89,15 @@ public final class Gatehouse implements AutoCloseable {
             List<Job> kinds = new java.util.ArrayList<>(MeetingLinkJob.all(db, zoom));
             kinds.add(new HomeworkFeedbackJob(db, gateway, quota, tasks, jobSettings.billingUser()));
             kinds.add(new CertificateJob(db, files, jobSettings.publicUrl()));
+            kinds.add(new PruneJob(db));
             JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
+            if (jobSettings.queue().enabled()) {
+                try {
+                    PruneJob.scheduleThisHour(db);
+                } catch (java.sql.SQLException e) {
+                    log.warn("cannot queue this hour's pruning ({}); the next start queues it", e.getMessage());
+                }
+            }
             Notifications notifications = new Notifications(db).on("email_outbox", outbox::wake).on("jobs", jobs::wake).start();
             return new Background(notifications, outbox, jobs, email.describe());
         }

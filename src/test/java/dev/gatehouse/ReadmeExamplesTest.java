@@ -80,6 +80,8 @@ class ReadmeExamplesTest {
         assertThat(output(ran, "seq 1 11").lines().filter(l -> l.matches("\\d{3}")).toList())
                 .as("ten 200s, then 429").containsExactly("200", "200", "200", "200", "200", "200", "200", "200", "200", "200", "429");
         assertThat(output(ran, "--plan pro")).contains("plan pro", "\"plan\":\"pro\"", "plan free", "0 of 10 requests used");
+        assertThat(output(ran, "/v1/import/learning")).contains("\"object\":\"import.result\"", "\"lesson_progress\":{\"created\":1,\"unchanged\":1",
+                "\"path\":\"$.enrollments[1]\",\"reason\":\"paid_course\"");
     }
 
     @Test

@@ -25,7 +25,8 @@ import javax.sql.DataSource;
  * by JSON path; then every row is written in one transaction as the caller (RLS decides, so only the
  * caller's own rows can be written or referenced), or none is. Idempotent by the app's ids: an item
  * whose id was imported before is "unchanged" when equal and "skipped" (the account's copy is kept,
- * never overwritten) when it differs.
+ * never overwritten) when it differs. The learning platform's export, which names the platform's
+ * own courses and lessons and follows its enrollment and chat rules, is {@link LearningImport}'s.
  */
 public final class LocalStorageImport {
     static final int MAX_ITEMS = 5000;
@@ -37,65 +38,77 @@ public final class LocalStorageImport {
     }
 
     public record Counts(int created, int unchanged, int skipped) {
-        Counts plus(Counts o) {
+        public Counts plus(Counts o) {
             return new Counts(created + o.created, unchanged + o.unchanged, skipped + o.skipped);
+        }
+    }
+
+    /** An item the import left alone, with why: {@code reason} is a stable code, {@code message} says it for people. */
+    public record Skipped(String path, String reason, String message) {
+        static Skipped changed(String path) {
+            return new Skipped(path, "changed", "an item with this id was imported before with other content; the account's copy is kept");
+        }
+    }
+
+    /** Counts per table (in the document's section order) and every item skipped. */
+    public record Result(Map<String, Counts> tables, List<Skipped> skipped) {
+        public Counts total() {
+            return tables.values().stream().reduce(new Counts(0, 0, 0), Counts::plus);
         }
     }
 
     private record Item(String path, String localId, Map<Field, Object> values) {}
 
     public static Set<String> apps() {
-        return ImportFormat.APPS.keySet();
+        Set<String> apps = new java.util.TreeSet<>(ImportFormat.APPS.keySet());
+        apps.add(LearningImport.APP);
+        return apps;
     }
 
-    /** Counts per table, in the document's section order. */
-    public Map<String, Counts> run(UUID userId, String app, JsonNode doc) {
+    /** Counts per table, in the document's section order, and the items skipped. */
+    public Result run(UUID userId, String app, JsonNode doc) {
+        if (app.equals(LearningImport.APP)) {
+            return new LearningImport(db).run(userId, doc);
+        }
         ImportFormat format = ImportFormat.APPS.get(app);
         if (format == null) {
-            throw Refusal.notFound("No importer for '" + app + "'; apps: " + String.join(", ", apps().stream().sorted().toList()) + ".");
+            throw Refusal.notFound("No importer for '" + app + "'; apps: " + String.join(", ", apps()) + ".");
         }
-        List<String> problems = new ArrayList<>();
+        Problems problems = new Problems();
         Map<Section, List<Item>> items = validate(format, doc, problems);
         if (!problems.isEmpty()) {
-            throw Refusal.badRequest(problems.getFirst().split(":", 2)[0], problems.size() + " problem(s) in the export, nothing was imported: "
-                    + String.join("; ", problems.subList(0, Math.min(problems.size(), 50))));
+            throw problems.refusal();
         }
         try {
             return UserTransaction.run(db, userId, c -> {
                 Map<String, Counts> out = new LinkedHashMap<>();
+                List<Skipped> skipped = new ArrayList<>();
                 for (Map.Entry<Section, List<Item>> section : items.entrySet()) {
                     Counts counts = new Counts(0, 0, 0);
                     for (Item item : section.getValue()) {
-                        counts = counts.plus(write(c, section.getKey(), item));
+                        Counts one = write(c, section.getKey(), item);
+                        if (one.skipped() > 0) {
+                            skipped.add(Skipped.changed(item.path()));
+                        }
+                        counts = counts.plus(one);
                     }
                     out.put(section.getKey().table(), counts);
                 }
-                return out;
+                return new Result(out, skipped);
             });
         } catch (SQLException e) {
-            throw Refusal.badRequest(null, "The export could not be written, so nothing was imported: " + e.getMessage());
+            throw notWritten(e);
         }
     }
 
-    private static Map<Section, List<Item>> validate(ImportFormat format, JsonNode doc, List<String> problems) {
+    static Refusal notWritten(SQLException e) {
+        return Refusal.badRequest(null, "The export could not be written, so nothing was imported: " + e.getMessage());
+    }
+
+    private static Map<Section, List<Item>> validate(ImportFormat format, JsonNode doc, Problems problems) {
         Map<Section, List<Item>> out = new LinkedHashMap<>();
-        if (doc == null || !doc.isObject()) {
-            problems.add("$: the export must be a JSON object");
+        if (!problems.header(doc, format.app(), format.sections().stream().map(Section::key).toList(), Set.of())) {
             return out;
-        }
-        Set<String> keys = new HashSet<>(Set.of("version", "exported_at", "app"));
-        format.sections().forEach(s -> keys.add(s.key()));
-        doc.fieldNames().forEachRemaining(k -> {
-            if (!keys.contains(k)) {
-                problems.add("$." + k + ": unknown key; a " + format.app() + " export holds " + String.join(", ",
-                        format.sections().stream().map(Section::key).toList()));
-            }
-        });
-        if (doc.has("version") && doc.get("version").asInt(-1) != 1) {
-            problems.add("$.version: only version 1 is understood");
-        }
-        if (doc.has("app") && !doc.get("app").asText().equals(format.app())) {
-            problems.add("$.app: this export is for '" + doc.get("app").asText() + "', not '" + format.app() + "'");
         }
         int total = 0;
         for (Section s : format.sections()) {
@@ -106,15 +119,15 @@ public final class LocalStorageImport {
                 continue;
             }
             if (!array.isArray()) {
-                problems.add("$." + s.key() + ": expected an array");
+                problems.add("$." + s.key(), "expected an array");
                 continue;
             }
             total += array.size();
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < array.size(); i++) {
                 Item item = item("$." + s.key() + "[" + i + "]", s, array.get(i), problems);
-                if (item != null && !seen.add(item.localId())) {
-                    problems.add(item.path() + ".id: the id '" + item.localId() + "' appears twice in " + s.key());
+                if (item != null && item.localId() != null && !seen.add(item.localId())) {
+                    problems.add(item.path() + ".id", "the id '" + item.localId() + "' appears twice in " + s.key());
                 }
                 if (item != null) {
                     list.add(item);
@@ -122,35 +135,31 @@ public final class LocalStorageImport {
             }
         }
         if (total > MAX_ITEMS) {
-            problems.add("$: " + total + " items; at most " + MAX_ITEMS + " per import");
+            problems.add("$", total + " items; at most " + MAX_ITEMS + " per import");
         }
         return out;
     }
 
-    private static Item item(String path, Section s, JsonNode node, List<String> problems) {
+    private static Item item(String path, Section s, JsonNode node, Problems problems) {
         if (!node.isObject()) {
-            problems.add(path + ": expected an object");
+            problems.add(path, "expected an object");
             return null;
         }
         Map<String, Field> byName = new LinkedHashMap<>();
         s.fields().forEach(f -> byName.put(f.name(), f));
         node.fieldNames().forEachRemaining(k -> {
             if (!k.equals("id") && !byName.containsKey(k)) {
-                problems.add(path + "." + k + ": unknown field");
+                problems.add(path + "." + k, "unknown field");
             }
         });
-        JsonNode id = node.path("id");
-        String localId = id.isTextual() || id.isIntegralNumber() ? id.asText() : null;
-        if (localId == null || localId.isBlank() || localId.length() > 200) {
-            problems.add(path + ".id: required, a string or integer of 1 to 200 characters (the app's own id)");
-        }
+        String localId = problems.localId(node, path);
         Map<Field, Object> values = new LinkedHashMap<>();
         for (Field f : s.fields()) {
             JsonNode v = node.get(f.name());
             String at = path + "." + f.name();
             if (v == null || v.isNull()) {
                 if (f.required()) {
-                    problems.add(at + ": required");
+                    problems.add(at, "required");
                 }
                 continue;
             }
@@ -162,14 +171,14 @@ public final class LocalStorageImport {
         return new Item(path, localId, values);
     }
 
-    private static Object value(Field f, JsonNode v, String at, List<String> problems) {
+    private static Object value(Field f, JsonNode v, String at, Problems problems) {
         switch (f.kind()) {
             case TEXT, CLIENT_REF, CAMPAIGN_REF -> {
                 String text = v.isTextual() || (v.isIntegralNumber() && f.kind() != ImportFormat.Kind.TEXT) ? v.asText() : null;
                 if (text == null || text.length() > f.maxLength() || (f.required() && text.isBlank())) {
-                    problems.add(at + ": expected a " + (f.required() ? "non-empty " : "") + "string of at most " + f.maxLength() + " characters");
+                    problems.add(at, "expected a " + (f.required() ? "non-empty " : "") + "string of at most " + f.maxLength() + " characters");
                 } else if (!f.allowed().isEmpty() && !f.allowed().contains(text)) {
-                    problems.add(at + ": expected one of " + String.join(", ", f.allowed().stream().sorted().toList()));
+                    problems.add(at, "expected one of " + String.join(", ", f.allowed().stream().sorted().toList()));
                 } else {
                     return text;
                 }
@@ -180,14 +189,14 @@ public final class LocalStorageImport {
                     v.forEach(e -> list.add(e.isTextual() && e.asText().length() <= f.maxLength() ? e.asText() : null));
                 }
                 if (!v.isArray() || v.size() > 32 || list.contains(null)) {
-                    problems.add(at + ": expected at most 32 strings of at most " + f.maxLength() + " characters");
+                    problems.add(at, "expected at most 32 strings of at most " + f.maxLength() + " characters");
                 } else {
                     return list;
                 }
             }
             case OBJECT -> {
                 if (!v.isObject()) {
-                    problems.add(at + ": expected an object");
+                    problems.add(at, "expected an object");
                 } else {
                     return v;
                 }
@@ -196,12 +205,12 @@ public final class LocalStorageImport {
                 try {
                     return LocalDate.parse(v.asText()).toString();
                 } catch (DateTimeParseException e) {
-                    problems.add(at + ": expected a date (YYYY-MM-DD)");
+                    problems.add(at, "expected a date (YYYY-MM-DD)");
                 }
             }
             case SCORE -> {
                 if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > 100) {
-                    problems.add(at + ": expected an integer from 0 to 100");
+                    problems.add(at, "expected an integer from 0 to 100");
                 } else {
                     return v.asInt();
                 }

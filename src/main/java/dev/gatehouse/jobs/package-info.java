@@ -8,7 +8,7 @@
  * dead at once), dead-letter after {@code max_attempts}, wake on {@code LISTEN/NOTIFY} and poll as a
  * fallback. Only the data varies: {@link dev.gatehouse.jobs.QueueTable} names a table's columns.
  *
- * <p>The jobs themselves (AI homework feedback, certificates, meeting links) live here too. Owns
+ * <p>The jobs themselves (AI homework feedback, certificates, meeting links, hourly pruning) live here too. Owns
  * {@code private.jobs}; must not import {@code web} or {@code cli}; refusals are
  * {@link dev.gatehouse.refusal.Refusal}.
  */

@@ -1,13 +1,13 @@
 package dev.gatehouse.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.auth.Authenticator;
 import dev.gatehouse.auth.Caller;
 import dev.gatehouse.imports.LocalStorageImport;
 import dev.gatehouse.refusal.Refusal;
 import io.javalin.http.Context;
-import java.util.Map;
 
 /**
  * {@code POST /v1/import/{app}}: a sister app's localStorage export, written as the caller. Only a
@@ -32,18 +32,16 @@ public final class ImportEndpoints {
             throw Refusal.forbidden("session_required", "Importing needs the user's Supabase session token, not an API key.");
         }
         String app = ctx.pathParam("app");
-        Map<String, LocalStorageImport.Counts> counts = imports.run(caller.userId(), app, ai.body(ctx));
+        LocalStorageImport.Result result = imports.run(caller.userId(), app, ai.body(ctx));
         ObjectNode out = json.createObjectNode();
         out.put("object", "import.result");
         out.put("app", app);
         ObjectNode tables = out.putObject("tables");
-        LocalStorageImport.Counts total = new LocalStorageImport.Counts(0, 0, 0);
-        for (Map.Entry<String, LocalStorageImport.Counts> e : counts.entrySet()) {
-            LocalStorageImport.Counts c = e.getValue();
-            tables.putObject(e.getKey()).put("created", c.created()).put("unchanged", c.unchanged()).put("skipped", c.skipped());
-            total = new LocalStorageImport.Counts(total.created() + c.created(), total.unchanged() + c.unchanged(), total.skipped() + c.skipped());
-        }
+        result.tables().forEach((table, c) -> tables.putObject(table).put("created", c.created()).put("unchanged", c.unchanged()).put("skipped", c.skipped()));
+        LocalStorageImport.Counts total = result.total();
         out.put("created", total.created()).put("unchanged", total.unchanged()).put("skipped", total.skipped());
+        ArrayNode skipped = out.putArray("skipped_items");
+        result.skipped().forEach(s -> skipped.addObject().put("path", s.path()).put("reason", s.reason()).put("message", s.message()));
         ctx.json(out);
     }
 }

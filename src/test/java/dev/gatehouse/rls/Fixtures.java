@@ -120,6 +120,12 @@ final class Fixtures {
                 values (?, ?, encode(extensions.digest(?, 'sha256'), 'hex')) returning id""", prompt, user, token);
     }
 
+    /** A note the user took on a lesson, as the learning platform writes it through the Data API. */
+    UUID lessonNote(UUID user, UUID course, UUID lesson) throws SQLException {
+        return id("insert into public.lesson_notes (user_id, course_id, lesson_id, body) values (?, ?, ?, 'Remember the few-shot trick') returning id",
+                user, course, lesson);
+    }
+
     /** One row of each sales-call workspace table, owned by {@code user}, as the analyser writes them. */
     java.util.Map<String, UUID> salesWorkspace(UUID user) throws SQLException {
         UUID client = id("insert into public.clients (user_id, name) values (?, 'Acme') returning id", user);

@@ -55,6 +55,7 @@ class PolicyMatrixTest {
                 .with("student", Seed.STUDENT)
                 .withAll(given.salesWorkspace(Seed.STUDENT))
                 .with("prompt", prompt)
+                .with("lesson_note", given.lessonNote(Seed.STUDENT, Seed.FREE_COURSE, Seed.FREE_LESSON))
                 .with("prompt_version", given.promptVersion(prompt))
                 .with("shared_prompt", given.sharedPrompt(prompt, Seed.STUDENT, "sp_matrix-" + UUID.randomUUID()))
                 .with("classmate", classmate.userId())

@@ -123,19 +123,40 @@ class PromptSharingTest {
     }
 
     @Test
-    void fiftyConcurrentViewersEachCountOnceAndOneViewerFiftyTimesCountsOnce() throws Exception {
+    void fiftyConcurrentSignedInViewersEachCountOnceAndOneViewerFiftyTimesCountsOnce() throws Exception {
         String token = share(given.prompt(Seed.STUDENT, "Popular", "Everyone reads this."), "public").token();
         List<Callable<Integer>> views = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            String address = "203.0.113." + (i + 1);
-            views.add(() -> viewFrom(Persona.anon(), token, address));
-            views.add(() -> viewFrom(Persona.anon(), token, "198.51.100.7, 10.0.0.1"));
+            Persona viewer = given.user("viewer" + i, "student");
+            String sharedAddress = "203.0.113." + (i % 3); // several users behind one address still count apart
+            views.add(() -> viewFrom(viewer, token, sharedAddress));
+            views.add(() -> viewFrom(Seed.student2(), token, "198.51.100.7, 10.0.0.1"));
         }
 
         List<Integer> rows = runTogether(views);
 
         assertThat(rows).as("every view got the prompt").hasSize(100).containsOnly(1);
         assertThat(viewCount(token)).isEqualTo(51);
+    }
+
+    @Test
+    void anAnonymousClientForgingFiftyForwardedForAddressesCountsOncePerHour() throws Exception {
+        String token = share(given.prompt(Seed.STUDENT, "Inflatable", "A client wants this to look popular."), "public").token();
+        List<Callable<Integer>> views = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String forged = "203.0.113." + (i + 1) + ", 10.0.0.1";
+            views.add(() -> viewFrom(Persona.anon(), token, forged));
+        }
+
+        List<Integer> rows = runTogether(views);
+        viewFrom(Persona.anon(), token, null);
+
+        assertThat(rows).as("every view got the prompt").hasSize(50).containsOnly(1);
+        assertThat(viewCount(token)).as("anonymous viewers count once per share per hour, whatever headers they send").isEqualTo(1);
+        given.exec("update private.prompt_share_views v set hour = hour - interval '1 hour' from public.shared_prompts s"
+                + " where s.id = v.share_id and s.token_hash = encode(extensions.digest(?, 'sha256'), 'hex')", token);
+        viewFrom(Persona.anon(), token, "192.0.2.1");
+        assertThat(viewCount(token)).isEqualTo(2);
     }
 
     @Test
@@ -290,7 +311,9 @@ class PromptSharingTest {
 
     private static int viewFrom(Persona who, String token, String forwardedFor) throws SQLException {
         return api.asAndCommit(who, c -> {
-            Postgrest.scalar(c, "select set_config('request.headers', ?, true)", "{\"x-forwarded-for\": \"" + forwardedFor + "\"}");
+            if (forwardedFor != null) {
+                Postgrest.scalar(c, "select set_config('request.headers', ?, true)", "{\"x-forwarded-for\": \"" + forwardedFor + "\"}");
+            }
             return Postgrest.rows(c, "select * from public.get_shared_prompt(?)", token).size();
         });
     }
