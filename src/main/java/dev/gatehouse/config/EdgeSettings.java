@@ -49,7 +49,7 @@ public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List
         if (trustedProxies.isEmpty()) {
             return false;
         }
-        byte[] address = literal(ip);
+        byte[] address = address(ip);
         return address != null && trustedProxies.stream().anyMatch(r -> r.contains(address));
     }
 
@@ -89,7 +89,7 @@ public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List
 
     private static Range range(String entry) {
         int slash = entry.indexOf('/');
-        byte[] network = literal(slash < 0 ? entry : entry.substring(0, slash));
+        byte[] network = address(slash < 0 ? entry : entry.substring(0, slash));
         if (network == null) {
             return null;
         }
@@ -108,7 +108,7 @@ public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List
     }
 
     /** The bytes of a literal IPv4 or IPv6 address; null for anything else (never a DNS lookup). */
-    static byte[] literal(String ip) {
+    public static byte[] address(String ip) {
         if (ip == null || ip.isEmpty() || !(ip.indexOf(':') >= 0 || ip.matches("[0-9.]+"))) {
             return null;
         }
