@@ -7,6 +7,7 @@ import dev.gatehouse.ops.Health;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -22,6 +23,9 @@ public final class HttpApi {
      * browser's other headers, so an over-long bearer gets the service's 401 rather than Jetty's 431.
      */
     static final int MAX_HEADER_BYTES = BearerCredentials.MAX_LENGTH + 16 * 1024;
+
+    /** How long Jetty's stop waits for requests in progress, after the gateway's own drain of AI calls. */
+    private static final long STOP_TIMEOUT_MS = 10_000;
 
     private HttpApi() {}
 
@@ -57,8 +61,16 @@ public final class HttpApi {
             // own stream, which Javalin never compresses, so each chunk is still flushed as it comes.
             config.http.compressionStrategy = CompressionStrategy.GZIP;
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
-            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
-            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(jettyErrors);
+                // Graceful stop: the connector stops accepting, and requests in progress (a handler that has
+                // returned but whose response is not yet written, a webhook mid-transaction) get this long to finish.
+                server.setStopTimeout(STOP_TIMEOUT_MS);
+            });
+            config.jetty.modifyServletContextHandler(context -> {
+                context.setErrorHandler(jettyErrors);
+                context.insertHandler(new GracefulHandler());
+            });
 
             config.routes.before(ctx -> {
                 String id = RequestIds.header(RequestIds.assign(ctx));

@@ -46,14 +46,8 @@ class GracefulShutdownTest {
         db = TestDatabase.migrated(16);
         upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         upstream.start();
-        StringBuilder sse = new StringBuilder();
-        for (int i = 0; i < 100; i++) {
-            sse.append("data: {\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\","
-                    + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word").append(i).append(" \"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
-        }
-        sse.append("data: [DONE]\n\n");
         upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.stream", com.github.tomakehurst.wiremock.client.WireMock.equalTo("true")))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(sse.toString())
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(ShutdownDrainTest.slowStream(100))
                         .withChunkedDribbleDelay(100, 30_000)));
         upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(matchingJsonPath("$.stream", com.github.tomakehurst.wiremock.client.WireMock.absent()))
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withFixedDelay(3_000).withBody("""
