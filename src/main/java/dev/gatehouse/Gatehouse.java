@@ -164,6 +164,11 @@ public final class Gatehouse implements AutoCloseable {
         return app.port();
     }
 
+    /** {@code "METHOD path"} of every HTTP route served (the OpenAPI document must describe each). */
+    public List<String> routes() {
+        return HttpApi.routes(app);
+    }
+
     /** Where email goes (Resend, the dev mailbox, or nowhere on this instance), for the start-up banner. */
     public String mailDestination() {
         return background.mail();

@@ -63,7 +63,8 @@ class ReadmeExamplesTest {
     @Test
     void everyReadmeShellExampleRunsAndShowsWhatItSays() throws Exception {
         List<Block> blocks = blocks(Path.of("README.md"));
-        assertThat(blocks.stream().filter(Block::skipped).map(Block::code)).containsExactly("./gatehouse", "./gatehouse test");
+        assertThat(blocks.stream().filter(Block::skipped).map(b -> b.code().lines().findFirst().orElse(""))).containsExactly("./gatehouse", "./gatehouse test",
+                "supabase start        # applies supabase/migrations and supabase/seed.sql to the local database");
 
         List<Ran> ran = new ArrayList<>();
         for (Block b : blocks) {

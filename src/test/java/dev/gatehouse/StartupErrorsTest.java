@@ -170,7 +170,9 @@ class StartupErrorsTest {
     }
 
     private static Map<String, String> production(String databaseUrl) {
-        return Map.of("DATABASE_URL", databaseUrl, "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_PORT", "0");
+        // The workers and the email hook off: these tests are about the database, and production needs their secrets.
+        return Map.of("DATABASE_URL", databaseUrl, "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_PORT", "0",
+                "EMAIL_WORKER", "off", "JOBS_WORKER", "off", "SEND_EMAIL_HOOK", "off");
     }
 
     /** {@code serve}, bounded: a start that wrongly succeeded would otherwise serve forever. */

@@ -20,8 +20,8 @@ public final class DevCommand {
             Usage: ./gatehouse dev plan --email <email> --plan free|pro|enterprise
                    ./gatehouse dev reset-usage --email <email>
 
-            Dev mode only (refused when GATEHOUSE_MODE is production or DATABASE_URL is set without
-            GATEHOUSE_MODE=dev). Works on the running dev database, or starts it for the duration.
+            Dev mode only (refused when GATEHOUSE_ENV is production or DATABASE_URL is set without
+            GATEHOUSE_ENV=dev). Works on the running dev database, or starts it for the duration.
 
               plan          gives the user that plan through a real public.subscriptions row (status
                             active, current period from now for a month); free ends their subscriptions

@@ -9,6 +9,7 @@ import dev.gatehouse.db.Database;
 import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationRunner;
+import dev.gatehouse.ConfigCheck;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.db.DatabaseUnreachable;
 import io.javalin.util.JavalinBindException;
@@ -33,8 +34,9 @@ public final class ServeCommand {
 
             Runs the service. Without DATABASE_URL (dev mode): starts an embedded PostgreSQL under
             GATEHOUSE_DATA_DIR (default .gatehouse), applies the compatibility layer, migrations and
-            seed, and serves on 127.0.0.1:GATEHOUSE_PORT (default 8787). With DATABASE_URL
-            (production): every required secret must be set, or it exits naming what is missing.
+            seed, and serves on 127.0.0.1:GATEHOUSE_PORT (default 8787). With DATABASE_URL or
+            GATEHOUSE_ENV=production: every required secret must be set and nothing dev-only
+            configured, or it exits (78) with one message naming every problem.
             """;
 
     public int run(Args args, Map<String, String> env) {
@@ -70,6 +72,7 @@ public final class ServeCommand {
 
     /** Starts everything {@code serve} runs and returns once the service answers. */
     public static Running start(Map<String, String> env) {
+        ConfigCheck.beforeStart(env);
         Settings settings = Settings.load(env);
         checkPortFree(settings);
         if (settings.mode() == Mode.DEV && settings.jwtSecret() == null) {

@@ -7,7 +7,12 @@ public final class ConfigException extends RuntimeException {
     private final List<String> problems;
 
     public ConfigException(List<String> problems) {
-        super("Invalid configuration:\n  - " + String.join("\n  - ", problems));
+        this("Invalid configuration:", problems);
+    }
+
+    /** @param heading the first line, saying what cannot happen until the problems are fixed */
+    public ConfigException(String heading, List<String> problems) {
+        super(heading + "\n  - " + String.join("\n  - ", problems));
         this.problems = List.copyOf(problems);
     }
 

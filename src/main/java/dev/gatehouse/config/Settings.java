@@ -14,6 +14,7 @@ import java.util.Map;
  * @param supabaseUrl base URL of the Supabase project, used for JWKS; null when only HS256 is used
  * @param jwtIssuer   expected {@code iss}; null skips the issuer check
  * @param corsOrigins browser origins allowed to call the service ({@code CORS_ORIGINS})
+ * @param edge        the HTTP edge's own protection: per-IP limit, trusted proxies, HSTS
  */
 public record Settings(
         Mode mode,
@@ -25,9 +26,12 @@ public record Settings(
         String supabaseUrl,
         String jwtIssuer,
         int dbPoolSize,
-        CorsOrigins corsOrigins) {
+        CorsOrigins corsOrigins,
+        EdgeSettings edge) {
 
     static final int MIN_SECRET_LENGTH = 32;
+    /** The JWT secret every local {@code supabase start} stack signs with: published, so never a production secret. */
+    static final String SUPABASE_CLI_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 
     public boolean embeddedDatabase() {
         return databaseUrl == null;
@@ -37,15 +41,7 @@ public record Settings(
     public static Settings load(Map<String, String> env) {
         List<String> problems = new ArrayList<>();
         String dbUrlText = blankToNull(env.get("DATABASE_URL"));
-        Mode mode = switch (String.valueOf(blankToNull(env.get("GATEHOUSE_MODE")))) {
-            case "null" -> dbUrlText == null ? Mode.DEV : Mode.PRODUCTION;
-            case "dev" -> Mode.DEV;
-            case "production" -> Mode.PRODUCTION;
-            default -> {
-                problems.add("GATEHOUSE_MODE must be 'dev' or 'production', got '" + env.get("GATEHOUSE_MODE") + "'");
-                yield Mode.PRODUCTION;
-            }
-        };
+        Mode mode = mode(env, dbUrlText != null, problems);
 
         DatabaseUrl databaseUrl = null;
         if (dbUrlText != null) {
@@ -74,8 +70,11 @@ public record Settings(
 
         String secret = blankToNull(env.get("SUPABASE_JWT_SECRET"));
         String supabaseUrl = stripTrailingSlash(blankToNull(env.get("SUPABASE_URL")));
-        if (secret != null && secret.length() < MIN_SECRET_LENGTH) {
-            problems.add("SUPABASE_JWT_SECRET must be at least " + MIN_SECRET_LENGTH + " characters");
+        if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_SECRET_LENGTH) {
+            problems.add("SUPABASE_JWT_SECRET must be at least " + MIN_SECRET_LENGTH + " bytes (HS256 keys shorter than the hash are weak)");
+        }
+        if (secret != null && mode == Mode.PRODUCTION && secret.equals(SUPABASE_CLI_JWT_SECRET)) {
+            problems.add("SUPABASE_JWT_SECRET is the Supabase CLI's public local-development secret; use your project's secret, or SUPABASE_URL for the JWKS");
         }
         if (supabaseUrl != null && !supabaseUrl.matches("https?://[^\\s/]+(/.*)?")) {
             problems.add("SUPABASE_URL must be an http(s) URL such as https://<ref>.supabase.co");
@@ -94,21 +93,54 @@ public record Settings(
         }
 
         CorsOrigins cors = CorsOrigins.parse(blankToNull(env.get(CorsOrigins.VARIABLE)), mode, problems);
+        EdgeSettings edge = EdgeSettings.load(env, mode, problems);
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, issuer, pool, cors);
+        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, issuer, pool, cors, edge);
     }
 
     /** The same settings with the JWT secret filled in (dev mode's generated secret). */
     public Settings withJwtSecret(String secret) {
-        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins);
+        return new Settings(mode, dataDir, databaseUrl, bindHost, port, secret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins, edge);
     }
 
     /** The same settings pointing at a concrete database (dev mode, once the embedded one runs). */
     public Settings withDatabase(DatabaseUrl url) {
-        return new Settings(mode, dataDir, url, bindHost, port, jwtSecret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins);
+        return new Settings(mode, dataDir, url, bindHost, port, jwtSecret, supabaseUrl, jwtIssuer, dbPoolSize, corsOrigins, edge);
+    }
+
+    /**
+     * {@code GATEHOUSE_ENV} (and its older name {@code GATEHOUSE_MODE}): {@code production} or {@code dev}
+     * ({@code development} too). Unset: dev without {@code DATABASE_URL}, production with it. An unknown
+     * value, or the two names disagreeing, is a problem and the stricter mode is assumed, so every
+     * production check still reports.
+     */
+    public static Mode mode(Map<String, String> env, boolean databaseUrlSet, List<String> problems) {
+        Mode byEnv = modeNamed(env, "GATEHOUSE_ENV", problems);
+        Mode byMode = modeNamed(env, "GATEHOUSE_MODE", problems);
+        if (byEnv != null && byMode != null && byEnv != byMode) {
+            problems.add("GATEHOUSE_ENV and GATEHOUSE_MODE disagree ('" + env.get("GATEHOUSE_ENV") + "' and '" + env.get("GATEHOUSE_MODE") + "'); set GATEHOUSE_ENV only");
+            return Mode.PRODUCTION;
+        }
+        Mode chosen = byEnv != null ? byEnv : byMode;
+        return chosen != null ? chosen : databaseUrlSet ? Mode.PRODUCTION : Mode.DEV;
+    }
+
+    private static Mode modeNamed(Map<String, String> env, String name, List<String> problems) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return null;
+        }
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "dev", "development" -> Mode.DEV;
+            case "production", "prod" -> Mode.PRODUCTION;
+            default -> {
+                problems.add(name + " must be 'dev' or 'production', got '" + v + "'");
+                yield Mode.PRODUCTION;
+            }
+        };
     }
 
     private static int intSetting(Map<String, String> env, String name, int def, int min, int max, List<String> problems) {

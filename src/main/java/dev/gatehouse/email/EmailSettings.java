@@ -66,6 +66,13 @@ public record EmailSettings(
                 problems.add("EMAIL_FROM is required in production, e.g. 'Gatehouse <noreply@your-verified-domain>'");
             }
         }
+        String hook = String.valueOf(blankToNull(env.get("SEND_EMAIL_HOOK"))).toLowerCase(java.util.Locale.ROOT);
+        if (!hook.equals("null") && !hook.equals("on") && !hook.equals("off")) {
+            problems.add("SEND_EMAIL_HOOK must be 'on' or 'off', got '" + env.get("SEND_EMAIL_HOOK") + "'");
+        } else if (mode == Mode.PRODUCTION && !hook.equals("off") && blankToNull(env.get("SEND_EMAIL_HOOK_SECRET")) == null) {
+            problems.add("SEND_EMAIL_HOOK_SECRET is required in production while Supabase Auth's Send Email hook is on (supabase/config.toml enables it;"
+                    + " its secret is v1,whsec_<base64>); set SEND_EMAIL_HOOK=off if Auth sends its own mail");
+        }
         String baseUrl = blankToNull(env.get("RESEND_BASE_URL"));
         if (baseUrl != null && !baseUrl.matches("https?://[^\\s]+")) {
             problems.add("RESEND_BASE_URL must be an http(s) URL");

@@ -30,6 +30,7 @@ public final class DurableQueue<T> {
     private final String fail;
     private final String skip;
     private final String recover;
+    private final String releaseHeld;
     private final String stats;
 
     public DurableQueue(DataSource db, QueueTable t, Claimed.Reader<T> reader) {
@@ -55,6 +56,9 @@ public final class DurableQueue<T> {
         this.recover = "update " + t.table() + " set status = case when attempts >= max_attempts then 'dead' else 'failed' end, "
                 + release + ", " + t.dueColumn() + " = now(), last_error = 'lease expired: the worker stopped mid-attempt'"
                 + " where status = '" + t.claimedStatus() + "' and locked_at < now() - ? * interval '1 millisecond'";
+        this.releaseHeld = "update " + t.table() + " set status = 'failed', " + release + ", attempts = attempts - 1, " + t.dueColumn() + " = now(),"
+                + " last_error = 'released at shutdown: the instance stopped mid-attempt'"
+                + " where status = '" + t.claimedStatus() + "' and locked_by = ?";
         String open = "status in ('pending', 'failed', '" + t.claimedStatus() + "')";
         this.stats = "select count(*) filter (where " + open + "),"
                 + " coalesce(extract(epoch from now() - min(created_at) filter (where " + open + ")), 0),"
@@ -130,6 +134,18 @@ public final class DurableQueue<T> {
     public int recoverExpired(Duration lease) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(recover)) {
             ps.setLong(1, lease.toMillis());
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Puts back every row {@code workerId} still holds, due now and with the attempt not counted, so another
+     * instance takes it at once instead of after the lease. An attempt that finishes later is dropped by the
+     * held-by check of {@link #finish} (its side effects carry idempotency keys).
+     */
+    public int releaseHeld(String workerId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(releaseHeld)) {
+            ps.setString(1, workerId);
             return ps.executeUpdate();
         }
     }

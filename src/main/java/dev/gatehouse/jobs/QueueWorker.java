@@ -130,20 +130,34 @@ public final class QueueWorker<T> implements AutoCloseable {
         }
     }
 
-    /** Stops claiming and waits (bounded) for attempts in flight to record their outcome. */
+    /** Stops claiming and waits (bounded) for attempts in flight to record their outcome; releases the rest. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    /** {@link #close()} with the wait for attempts in flight bounded by {@code inFlight}; rows still held then are released. */
+    void close(Duration inFlight) {
         closing = true;
         wake();
         try {
             if (loop != null) {
                 loop.join(Duration.ofSeconds(5));
             }
-            if (slots.tryAcquire(options.concurrency(), 10, TimeUnit.SECONDS)) {
+            if (slots.tryAcquire(options.concurrency(), inFlight.toMillis(), TimeUnit.MILLISECONDS)) {
                 slots.release(options.concurrency());
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            int released = queue.releaseHeld(workerId);
+            if (released > 0) {
+                log.warn("{}: {} rows still in progress at shutdown were released for another instance", name, released);
+            }
+        } catch (java.sql.SQLException e) {
+            log.warn("{}: cannot release the rows in progress ({}); their lease puts them back in line", name, e.getMessage());
         }
     }
 }

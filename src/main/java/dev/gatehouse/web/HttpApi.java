@@ -5,7 +5,9 @@ import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.config.Settings;
 import dev.gatehouse.ops.Health;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -22,12 +24,32 @@ public final class HttpApi {
      */
     static final int MAX_HEADER_BYTES = BearerCredentials.MAX_LENGTH + 16 * 1024;
 
+    /** How long Jetty's stop waits for requests in progress, after the gateway's own drain of AI calls. */
+    private static final long STOP_TIMEOUT_MS = 10_000;
+
     private HttpApi() {}
+
+    /** {@code "METHOD path"} of every route {@code app} registered (filters and preflights aside), as Javalin holds them. */
+    public static java.util.List<String> routes(Javalin app) {
+        java.util.Set<io.javalin.http.HandlerType> methods = java.util.Set.of(io.javalin.http.HandlerType.GET, io.javalin.http.HandlerType.POST,
+                io.javalin.http.HandlerType.PUT, io.javalin.http.HandlerType.PATCH, io.javalin.http.HandlerType.DELETE);
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(e -> e.endpoint)
+                .filter(e -> methods.contains(e.method)).map(e -> e.method + " " + e.path).distinct().sorted().toList();
+    }
+
+    private static void privatelyCacheable(io.javalin.http.Context ctx, int seconds) {
+        if (ctx.status().getCode() == 200) {
+            ctx.header("Cache-Control", "private, max-age=" + seconds);
+            ctx.header("Vary", "Authorization, Origin");
+        }
+    }
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
             CertificateEndpoints certificates, SisterApps sister, BillingEndpoints billing) {
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
+        PublicRateLimit publicLimit = new PublicRateLimit(settings.edge(), System::nanoTime);
+        ApiDocs docs = new ApiDocs();
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = settings.bindHost();
@@ -35,9 +57,20 @@ public final class HttpApi {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.startup.showJavalinBanner = false;
             config.http.prefer405over404 = true;
+            // gzip for JSON and the docs' assets (above Javalin's 1.5 KB minimum); SSE streams write to the servlet's
+            // own stream, which Javalin never compresses, so each chunk is still flushed as it comes.
+            config.http.compressionStrategy = CompressionStrategy.GZIP;
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
-            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
-            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(jettyErrors);
+                // Graceful stop: the connector stops accepting, and requests in progress (a handler that has
+                // returned but whose response is not yet written, a webhook mid-transaction) get this long to finish.
+                server.setStopTimeout(STOP_TIMEOUT_MS);
+            });
+            config.jetty.modifyServletContextHandler(context -> {
+                context.setErrorHandler(jettyErrors);
+                context.insertHandler(new GracefulHandler());
+            });
 
             config.routes.before(ctx -> {
                 String id = RequestIds.header(RequestIds.assign(ctx));
@@ -46,10 +79,22 @@ public final class HttpApi {
                 ctx.header("X-Content-Type-Options", "nosniff");
                 ctx.header("Referrer-Policy", "no-referrer");
                 ctx.header("X-Frame-Options", "DENY");
+                ctx.header("Cross-Origin-Opener-Policy", "same-origin");
                 ctx.header("Cache-Control", "no-store");
+                if (settings.edge().hsts()) {
+                    ctx.header("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+                }
             });
+            config.routes.before(publicLimit::check);
             config.routes.before(cors::handle);
             config.routes.after(ctx -> MDC.remove("request_id"));
+
+            config.routes.get("/openapi.json", docs::openapi);
+            config.routes.get("/docs", docs::page);
+            config.routes.get("/docs/assets/{file}", docs::asset);
+            // Cacheable per caller: the answer depends on the caller's plan, so private, and varies by credential.
+            config.routes.after("/v1/models", ctx -> privatelyCacheable(ctx, 60));
+            config.routes.after("/v1/tasks", ctx -> privatelyCacheable(ctx, 300));
 
             config.routes.get("/health", health::live);
             config.routes.get("/ready", health::ready);

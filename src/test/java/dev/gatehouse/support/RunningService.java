@@ -56,6 +56,10 @@ public final class RunningService implements AutoCloseable {
         }
     }
 
+    public java.util.List<String> routes() {
+        return service.routes();
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + service.port();
     }

@@ -43,14 +43,18 @@ class ShutdownDrainTest {
         db = TestDatabase.migrated(16);
         upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         upstream.start();
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream").withBody(slowStream(200)).withChunkedDribbleDelay(200, 30_000)));
+    }
+
+    /** An OpenAI SSE body of {@code words} chunks ("word0 ", "word1 ", ...) and [DONE], for WireMock to dribble out. */
+    static String slowStream(int words) {
         StringBuilder sse = new StringBuilder();
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < words; i++) {
             sse.append("data: {\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\","
                     + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word").append(i).append(" \"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         }
-        sse.append("data: [DONE]\n\n");
-        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "text/event-stream").withBody(sse.toString()).withChunkedDribbleDelay(200, 30_000)));
+        return sse.append("data: [DONE]\n\n").toString();
     }
 
     @AfterAll
