@@ -51,7 +51,7 @@ public final class ConfigCheck {
         gather(problems, () -> GatewayConfigLoader.load(env, mode));
         gather(problems, () -> BillingSettings.load(env, mode, dataDir));
         gather(problems, () -> EmailSettings.load(env, mode, dataDir));
-        gather(problems, () -> JobSettings.load(env, mode, dataDir, 0));
+        gather(problems, () -> JobSettings.load(env, mode, 0));
         gather(problems, () -> HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), Clock.systemUTC()));
         if (isSupabaseCliDemoKey(SettingValues.blankToNull(env.get("SUPABASE_SERVICE_ROLE_KEY")))) {
             problems.add("SUPABASE_SERVICE_ROLE_KEY is the Supabase CLI's public local-development key (issuer supabase-demo); use your project's service role key");
