@@ -37,7 +37,9 @@ import java.util.stream.Collectors;
  * {@code EXPLAIN (ANALYZE, BUFFERS)} of each. Two phases on the same data: the migrations before
  * {@link #FIRST_NEW} ("before"), then every bundled migration ("after"). Writes a markdown report.
  *
- * <p>Usage: {@code RlsQueryBench [scale=1] [runs=15] [report=bench/rls-results.md] [phases=before,after]}.
+ * <p>Usage: {@code RlsQueryBench [scale=1] [runs=21] [report=bench/rls-results.md] [phases=before,after]}. With
+ * {@code -Drls.bench.hold=<file>} it keeps the database up after measuring (at most 90 minutes, until
+ * that file is deleted) and writes its psql URL there, to study plans by hand.
  */
 public final class RlsQueryBench {
     /** The first migration of the RLS query-cost change; "before" applies everything older. */
@@ -47,7 +49,8 @@ public final class RlsQueryBench {
     /** One front-end query: service SQL (the baseline), the user's with the filter, without it (null: no such variant). */
     record Query(String name, Persona user, String service, String filtered, String unfiltered) {}
 
-    record Timing(double medianMs, int rows, String plan) {}
+    /** Medians: the server's own planning + execution time, and the client's wall clock for the whole query. */
+    record Timing(double medianMs, double clientMs, int rows, String plan) {}
 
     record Result(Query query, Timing service, Timing filtered, Timing unfiltered) {
         double worstRatio() {
@@ -58,7 +61,7 @@ public final class RlsQueryBench {
 
     public static void main(String[] args) throws Exception {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1;
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 21;
         Path report = Path.of(args.length > 2 ? args[2] : "bench/rls-results.md");
         List<String> phases = Arrays.asList((args.length > 3 ? args[3] : "before,after").split(","));
 
@@ -169,6 +172,7 @@ public final class RlsQueryBench {
         for (Query q : queries) {
             Persona service = Persona.serviceRole();
             long[][] times = new long[3][runs];
+            long[][] client = new long[3][runs];
             int[] rows = new int[3];
             for (int warm = 0; warm < 2; warm++) {
                 run(c, service, q.service);
@@ -179,9 +183,12 @@ public final class RlsQueryBench {
             }
             for (int i = 0; i < runs; i++) {
                 times[0][i] = run(c, service, q.service);
+                client[0][i] = wallClock(c, service, q.service);
                 times[1][i] = run(c, q.user, q.filtered);
+                client[1][i] = wallClock(c, q.user, q.filtered);
                 if (q.unfiltered != null) {
                     times[2][i] = run(c, q.user, q.unfiltered);
+                    client[2][i] = wallClock(c, q.user, q.unfiltered);
                 }
             }
             rows[0] = count(c, service, q.service);
@@ -189,10 +196,10 @@ public final class RlsQueryBench {
             Timing unfiltered = null;
             if (q.unfiltered != null) {
                 rows[2] = count(c, q.user, q.unfiltered);
-                unfiltered = new Timing(median(times[2]), rows[2], explain(c, q.user, q.unfiltered));
+                unfiltered = new Timing(median(times[2]), median(client[2]), rows[2], explain(c, q.user, q.unfiltered));
             }
-            results.add(new Result(q, new Timing(median(times[0]), rows[0], explain(c, service, q.service)),
-                    new Timing(median(times[1]), rows[1], explain(c, q.user, q.filtered)), unfiltered));
+            results.add(new Result(q, new Timing(median(times[0]), median(client[0]), rows[0], explain(c, service, q.service)),
+                    new Timing(median(times[1]), median(client[1]), rows[1], explain(c, q.user, q.filtered)), unfiltered));
         }
         return results;
     }
@@ -213,6 +220,24 @@ public final class RlsQueryBench {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("unreadable EXPLAIN output", e);
             }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** Nanoseconds for the whole query as a client sees it: send, plan, execute, read every row. */
+    private static long wallClock(Connection c, Persona who, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            enter(c, who);
+            long t0 = System.nanoTime();
+            try (ResultSet rs = s.executeQuery(sql)) {
+                while (rs.next()) {
+                    rs.getObject(1);
+                }
+            }
+            return System.nanoTime() - t0;
         } finally {
             c.rollback();
             c.setAutoCommit(true);
@@ -291,10 +316,12 @@ public final class RlsQueryBench {
                 %s, %d cores, %d GiB, JDK %s, embedded PostgreSQL 17 (shared_buffers 128MB, fsync off).
                 Load average at the start: %s.
 
-                Times are the median of %d interleaved runs of planning plus execution time as the server
-                reports them (`EXPLAIN (ANALYZE, TIMING OFF)`), in a transaction set up as PostgREST sets
-                up a request. Ratios are against the service role running the query with the owner
-                filter (the rows the user should get). Target: every ratio at most 2.
+                Two medians of %d interleaved runs each, in a transaction set up as PostgREST sets up a
+                request: the server's own planning plus execution time (`EXPLAIN (ANALYZE, TIMING OFF)`,
+                which leaves the client and the network out), and the client's wall clock for the whole
+                query (send, plan, execute, read every row over JDBC on loopback, as an API request
+                would). Ratios are against the service role running the query with the owner filter
+                (the rows the user should get). Target: at most 2.
 
                 """, scale, runs, Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC",
                 Runtime.getRuntime().availableProcessors(), memory, Runtime.version(), loadAverage(), runs);
@@ -311,18 +338,17 @@ public final class RlsQueryBench {
     private static String section(String phase, List<Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("## ").append(phase.equals("before") ? "Before (migrations older than " + FIRST_NEW + ")" : "After (every migration)").append("\n\n");
-        sb.append("| query | service ms | user, filtered ms | ratio | user, unfiltered ms | ratio | rows |\n");
+        sb.append("Each cell: server-side time / client wall clock (ms, medians); ratios in the same order.\n\n");
+        sb.append("| query | service role | user, with the filter | ratio | user, without it | ratio | rows |\n");
         sb.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         Result worst = results.getFirst();
         for (Result r : results) {
             if (r.worstRatio() > worst.worstRatio()) {
                 worst = r;
             }
-            sb.append(String.format("| %s | %.3f | %.3f | %s | %s | %s | %d |%n", r.query.name, r.service.medianMs, r.filtered.medianMs,
-                    ratio(r.filtered, r.service),
-                    r.unfiltered == null ? "" : String.format("%.3f", r.unfiltered.medianMs),
-                    r.unfiltered == null ? "" : ratio(r.unfiltered, r.service),
-                    r.service.rows));
+            sb.append(String.format("| %s | %s | %s | %s | %s | %s | %d |%n", r.query.name, ms(r.service), ms(r.filtered),
+                    ratio(r.filtered, r.service), r.unfiltered == null ? "" : ms(r.unfiltered),
+                    r.unfiltered == null ? "" : ratio(r.unfiltered, r.service), r.service.rows));
         }
         boolean unfilteredWorst = worst.unfiltered != null
                 && worst.unfiltered.medianMs / worst.service.medianMs >= worst.filtered.medianMs / worst.service.medianMs;
@@ -333,8 +359,15 @@ public final class RlsQueryBench {
         return sb.toString();
     }
 
+    private static String ms(Timing t) {
+        return String.format("%.3f / %.3f", t.medianMs, t.clientMs);
+    }
+
     private static String ratio(Timing user, Timing service) {
-        double r = user.medianMs / service.medianMs;
+        return mark(user.medianMs / service.medianMs) + " / " + mark(user.clientMs / service.clientMs);
+    }
+
+    private static String mark(double r) {
         return r > 2 ? String.format("**%.1f**", r) : String.format("%.1f", r);
     }
 }
