@@ -4,7 +4,7 @@
 -- changes, for the reason given in 20261202600000: "course_id in (select private.my_course_ids())
 -- or (select private.is_admin())" is a hashed subplan or'ed with a boolean, which no index can
 -- serve, so "upcoming sessions of my courses" without a course filter read every session
--- (10x service role at 8,000 sessions), and even with a filter each query paid for hashing.
+-- (7x-30x service role at 8,000 sessions), and even with a filter each query paid for hashing.
 --
 -- The new SELECT policies are the same three kinds of arm as in 20261202600000, all on
 -- course_id: the participant's courses as an initplan array (evaluated once; with the range

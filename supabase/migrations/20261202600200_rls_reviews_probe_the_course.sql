@@ -3,7 +3,7 @@
 --
 -- Why: under an OR, PostgreSQL turns the correlated "exists (select 1 from courses c where
 -- c.id = course_id and c.is_published)" into a hashed subplan: every published course is read
--- and hashed on every query, so showing a course's 14 reviews cost 8x the same query as
+-- and hashed on every query, so showing a course's 14 reviews cost 3x-8x the same query as
 -- service role at 2,000 courses, and it grows with the catalogue. "offset 0" keeps the
 -- subquery from being simplified into that hash (PostgreSQL only rewrites EXISTS subqueries
 -- without LIMIT/OFFSET), so it stays a primary-key probe per review row, which is what the
