@@ -252,7 +252,9 @@ class CatalogChecksTest {
      * mapped to whether some index leads with that column.
      */
     static Map<String, Boolean> policyFilterColumns(Connection c) throws SQLException {
-        Pattern filter = Pattern.compile("\\((\\w+) (?:=|IN) \\( SELECT (?:auth\\.uid|private\\.my_)");
+        // col = (select auth.uid()), col in (select private.my_...()), and the array helpers' col = any (...private.x())
+        Pattern filter = Pattern.compile(
+                "\\((\\w+) (?:(?:=|IN) \\( SELECT (?:auth\\.uid|private\\.my_)|= ANY \\((?:\\(\\( SELECT )?private\\.\\w+_course_ids\\(\\))");
         Map<String, Boolean> out = new TreeMap<>();
         for (Map<String, Object> p : Postgrest.rows(c, """
                 select tablename, coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr

@@ -26,7 +26,8 @@ class PrivateSchemaInvariantsTest {
     private static final Set<String> PRIVATE_FOR_AUTHENTICATED = Set.of(
             "try_uuid", "is_end_user", "is_admin", "is_instructor", "my_taught_course_ids", "my_enrolled_course_ids",
             "my_course_ids", "is_enrolled", "can_manage_course", "is_course_participant", "is_free_published_course",
-            "course_id_from_topic", "unaccent_text", "course_search_document", "match_published_courses");
+            "course_id_from_topic", "unaccent_text", "course_search_document", "match_published_courses",
+            "taught_course_ids", "participant_course_ids", "lowest_uuid_for_admins");
     private static final Set<String> PRIVATE_FOR_ANON = Set.of("unaccent_text", "match_published_courses");
 
     private static TestDatabase db;
@@ -110,6 +111,11 @@ class PrivateSchemaInvariantsTest {
         assertThat(answer(Seed.student2(), "select private.is_enrolled(?)", Seed.FREE_COURSE)).isEqualTo(false);
         assertThat(answer(Seed.instructor(), "select private.can_manage_course(?)", Seed.FREE_COURSE)).isEqualTo(true);
         assertThat(answer(Seed.student(), "select private.can_manage_course(?)", Seed.FREE_COURSE)).isEqualTo(false);
+        assertThat(answer(Seed.instructor(), "select ? = any(private.taught_course_ids())", Seed.FREE_COURSE)).isEqualTo(true);
+        assertThat(answer(Seed.student(), "select cardinality(private.taught_course_ids())")).isEqualTo(0);
+        assertThat(answer(Seed.student(), "select private.participant_course_ids()::text")).isEqualTo("{" + Seed.FREE_COURSE + "}");
+        assertThat(answer(Seed.admin(), "select private.lowest_uuid_for_admins()::text")).isEqualTo("00000000-0000-0000-0000-000000000000");
+        assertThat(answer(Seed.instructor(), "select private.lowest_uuid_for_admins()")).isNull();
         assertThat(answer(Seed.student(), "select private.is_admin() or private.is_instructor()")).isEqualTo(false);
         assertThat(answer(Seed.admin(), "select private.is_admin()")).isEqualTo(true);
         assertThat(answer(NO_SUBJECT, "select private.is_course_participant(?) or private.is_admin()", Seed.FREE_COURSE)).isEqualTo(false);

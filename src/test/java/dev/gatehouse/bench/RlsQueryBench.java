@@ -1,0 +1,373 @@
+package dev.gatehouse.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.db.Database;
+import dev.gatehouse.db.EmbeddedDatabase;
+import dev.gatehouse.db.MigrationRunner;
+import dev.gatehouse.db.SqlFiles;
+import dev.gatehouse.rls.RlsDataset;
+import dev.gatehouse.support.Persona;
+import dev.gatehouse.support.TestDatabase;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+
+/**
+ * Front-end queries as an {@code authenticated} user through RLS against the same query as
+ * {@code service_role}, on the {@code bench/rls-data.sql} dataset (100k users, 300k enrollments,
+ * 200k submissions, 1.5M progress rows at scale 1).
+ *
+ * <p>Each query is run as the service (with the owner filter, the result the user should get),
+ * as the user with the same filter, and as the user without it (supabase-js clients usually
+ * leave the owner to RLS); runs are interleaved, the median of {@code runs} is kept, and one
+ * {@code EXPLAIN (ANALYZE, BUFFERS)} of each. Two phases on the same data: the migrations before
+ * {@link #FIRST_NEW} ("before"), then every bundled migration ("after"). Writes a markdown report.
+ *
+ * <p>Usage: {@code RlsQueryBench [scale=1] [runs=21] [report=bench/rls-results.md] [phases=before,after]}. With
+ * {@code -Drls.bench.hold=<file>} it keeps the database up after measuring (at most 90 minutes, until
+ * that file is deleted) and writes its psql URL there, to study plans by hand.
+ */
+public final class RlsQueryBench {
+    /** The first migration of the RLS query-cost change; "before" applies everything older. */
+    static final String FIRST_NEW = "20261202600000";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One front-end query: service SQL (the baseline), the user's with the filter, without it (null: no such variant). */
+    record Query(String name, Persona user, String service, String filtered, String unfiltered) {}
+
+    /** Medians: the server's own planning + execution time, and the client's wall clock for the whole query. */
+    record Timing(double medianMs, double clientMs, int rows, String plan) {}
+
+    record Result(Query query, Timing service, Timing filtered, Timing unfiltered) {
+        double worstRatio() {
+            double f = filtered.medianMs / service.medianMs;
+            return unfiltered == null ? f : Math.max(f, unfiltered.medianMs / service.medianMs);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1;
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 21;
+        Path report = Path.of(args.length > 2 ? args[2] : "bench/rls-results.md");
+        List<String> phases = Arrays.asList((args.length > 3 ? args[3] : "before,after").split(","));
+
+        EmbeddedDatabase server = TestDatabase.server();
+        String name = "rls_bench";
+        try (Connection admin = Database.connect(server.url(EmbeddedDatabase.DATABASE)); Statement s = admin.createStatement()) {
+            s.execute("drop database if exists " + name + " with (force)");
+            s.execute("create database " + name);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(header(scale, runs));
+        try (Connection c = Database.connect(server.url(name));
+                Connection superuser = Database.connect(server.adminUrl(name))) {
+            MigrationRunner all = MigrationRunner.bundled();
+            MigrationRunner before = new MigrationRunner(SqlFiles.list("db/compat"),
+                    all.migrations().stream().filter(m -> m.version().compareTo(FIRST_NEW) < 0).toList(), null);
+            (phases.contains("before") ? before : all).migrateEmbedded(c, false);
+            long t0 = System.nanoTime();
+            RlsDataset.generate(superuser, scale);
+            double generated = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("dataset at scale %s generated in %.1f s%n", scale, generated);
+            out.append(String.format("Dataset generated in %.1f s (`bench/rls-data.sql`, scale %s): %s.%n%n", generated, scale, counts(c)));
+            for (String phase : phases) {
+                if (phase.equals("after")) {
+                    all.migrateEmbedded(c, false);
+                    try (Statement s = superuser.createStatement()) {
+                        s.execute("analyze");
+                    }
+                }
+                List<Result> results = measure(c, queries(scale), runs);
+                out.append(section(phase, results));
+                System.out.println(section(phase, results));
+            }
+            if (System.getProperty("rls.bench.hold") != null) {
+                System.out.println("holding for psql: " + server.psqlUrl(name) + " ; delete " + System.getProperty("rls.bench.hold") + " to stop");
+                Path hold = Path.of(System.getProperty("rls.bench.hold"));
+                Files.writeString(hold, server.psqlUrl(name));
+                long deadline = System.nanoTime() + 90L * 60 * 1_000_000_000;
+                while (Files.exists(hold) && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(1_000_000_000L);
+                }
+            }
+        }
+        out.append(String.format("Load average at the end: %s.%n", loadAverage()));
+        Files.writeString(report, out.toString());
+        System.out.println("wrote " + report);
+        System.exit(0);
+    }
+
+    static List<Query> queries(double scale) {
+        Persona student = Persona.user("student", RlsDataset.user(RlsDataset.STUDENT), "user" + RlsDataset.STUDENT + "@bench.example");
+        Persona teacher = Persona.user("teacher", RlsDataset.user(RlsDataset.TEACHER), "user" + RlsDataset.TEACHER + "@bench.example");
+        String s = "'" + student.userId() + "'";
+        String large = "'" + RlsDataset.course(RlsDataset.LARGE_COURSE) + "'";
+        String taught = inList(RlsDataset.taughtBy(RlsDataset.TEACHER));
+        String enrolled = inList(RlsDataset.enrolledIn(RlsDataset.STUDENT));
+        String other = "'" + RlsDataset.course(77) + "'";
+        List<Query> q = new ArrayList<>();
+        String myEnrollments = """
+                select e.id, e.course_id, e.status, e.enrolled_at, c.title, c.slug
+                from public.enrollments e left join public.courses c on c.id = e.course_id %s order by e.enrolled_at desc""";
+        q.add(new Query("my enrollments (with course title)", student, myEnrollments.formatted("where e.student_id = " + s),
+                myEnrollments.formatted("where e.student_id = " + s), myEnrollments.formatted("")));
+        String myProgress = "select lesson_id, course_id, completed_at from public.lesson_progress %s";
+        q.add(new Query("my lesson progress", student, myProgress.formatted("where student_id = " + s),
+                myProgress.formatted("where student_id = " + s), myProgress.formatted("")));
+        q.add(new Query("my progress in the large course", student, myProgress.formatted("where course_id = " + large + " and student_id = " + s),
+                myProgress.formatted("where course_id = " + large + " and student_id = " + s), myProgress.formatted("where course_id = " + large)));
+        String mySubmissions = "select id, homework_id, course_id, submitted_at, score, feedback from public.submissions %s order by submitted_at desc";
+        q.add(new Query("my submissions", student, mySubmissions.formatted("where student_id = " + s),
+                mySubmissions.formatted("where student_id = " + s), mySubmissions.formatted("")));
+        String theirSubmissions = "select id, student_id, homework_id, submitted_at, score from public.submissions %s order by submitted_at desc limit 100";
+        q.add(new Query("submissions of my courses (teacher, newest 100)", teacher, theirSubmissions.formatted("where course_id in " + taught),
+                theirSubmissions.formatted("where course_id in " + taught), theirSubmissions.formatted("")));
+        String roster = "select student_id, status, enrolled_at from public.enrollments where course_id = " + large
+                + " order by enrolled_at desc limit 50";
+        q.add(new Query("large course roster, first page (teacher)", teacher, roster, roster, null));
+        String rosterCount = "select count(*) from public.enrollments where course_id = " + large;
+        q.add(new Query("large course roster, exact count (teacher)", teacher, rosterCount, rosterCount, null));
+        String courseProgress = "select student_id, lesson_id, completed_at from public.lesson_progress where course_id = " + large
+                + " order by completed_at desc limit 100";
+        q.add(new Query("large course progress, newest 100 (teacher)", teacher, courseProgress, courseProgress, null));
+        String catalogue = "select id, slug, title, price_cents, rating_avg from public.courses %s order by published_at desc nulls last, id limit 24";
+        q.add(new Query("course catalogue, first page", student, catalogue.formatted("where is_published"),
+                catalogue.formatted("where is_published"), catalogue.formatted("")));
+        String bySlug = "select id, title, description, price_cents, rating_avg, rating_count from public.courses where slug = 'course-77'";
+        q.add(new Query("course page by slug", student, bySlug, bySlug, null));
+        String lessons = "select id, position, title, is_preview from public.lessons where course_id = " + large + " order by position";
+        q.add(new Query("lessons of an enrolled course", student, lessons, lessons, null));
+        String homework = "select id, title, due_at, max_score from public.homework where course_id = " + large;
+        q.add(new Query("homework of an enrolled course", student, homework, homework, null));
+        String sessions = "select id, course_id, title, starts_at from public.sessions %s order by starts_at limit 20";
+        q.add(new Query("upcoming sessions of my courses", student, sessions.formatted("where course_id in " + enrolled),
+                sessions.formatted("where course_id in " + enrolled), sessions.formatted("")));
+        String reviews = "select rating, body, created_at from public.reviews where course_id = " + other + " order by created_at desc limit 20";
+        q.add(new Query("reviews of a course", student, reviews, reviews, null));
+        String profile = "select id, display_name, role from public.profiles where id = " + s;
+        q.add(new Query("my profile", student, profile, profile, null));
+        return q;
+    }
+
+    private static String inList(List<UUID> ids) {
+        return ids.stream().map(id -> "'" + id + "'").collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    static List<Result> measure(Connection c, List<Query> queries, int runs) throws SQLException {
+        List<Result> results = new ArrayList<>();
+        for (Query q : queries) {
+            Persona service = Persona.serviceRole();
+            long[][] times = new long[3][runs];
+            long[][] client = new long[3][runs];
+            int[] rows = new int[3];
+            for (int warm = 0; warm < 2; warm++) {
+                run(c, service, q.service);
+                run(c, q.user, q.filtered);
+                if (q.unfiltered != null) {
+                    run(c, q.user, q.unfiltered);
+                }
+            }
+            for (int i = 0; i < runs; i++) {
+                times[0][i] = run(c, service, q.service);
+                client[0][i] = wallClock(c, service, q.service);
+                times[1][i] = run(c, q.user, q.filtered);
+                client[1][i] = wallClock(c, q.user, q.filtered);
+                if (q.unfiltered != null) {
+                    times[2][i] = run(c, q.user, q.unfiltered);
+                    client[2][i] = wallClock(c, q.user, q.unfiltered);
+                }
+            }
+            rows[0] = count(c, service, q.service);
+            rows[1] = count(c, q.user, q.filtered);
+            Timing unfiltered = null;
+            if (q.unfiltered != null) {
+                rows[2] = count(c, q.user, q.unfiltered);
+                unfiltered = new Timing(median(times[2]), median(client[2]), rows[2], explain(c, q.user, q.unfiltered));
+            }
+            results.add(new Result(q, new Timing(median(times[0]), median(client[0]), rows[0], explain(c, service, q.service)),
+                    new Timing(median(times[1]), median(client[1]), rows[1], explain(c, q.user, q.filtered)), unfiltered));
+        }
+        return results;
+    }
+
+    /**
+     * Nanoseconds the server spends planning and executing {@code sql} as {@code who}, as it reports
+     * them itself ({@code EXPLAIN (ANALYZE, TIMING OFF)}: no per-node clock reads), in a request-like
+     * transaction. Server-side so that the client's own scheduling on a loaded machine stays out.
+     */
+    private static long run(Connection c, Persona who, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            enter(c, who);
+            try (ResultSet rs = s.executeQuery("explain (analyze, timing off, summary, format json) " + sql)) {
+                rs.next();
+                JsonNode top = JSON.readTree(rs.getString(1)).get(0);
+                return Math.round((top.get("Planning Time").asDouble() + top.get("Execution Time").asDouble()) * 1e6);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("unreadable EXPLAIN output", e);
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** Nanoseconds for the whole query as a client sees it: send, plan, execute, read every row. */
+    private static long wallClock(Connection c, Persona who, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            enter(c, who);
+            long t0 = System.nanoTime();
+            try (ResultSet rs = s.executeQuery(sql)) {
+                while (rs.next()) {
+                    rs.getObject(1);
+                }
+            }
+            return System.nanoTime() - t0;
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    private static int count(Connection c, Persona who, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            enter(c, who);
+            int n = 0;
+            try (ResultSet rs = s.executeQuery(sql)) {
+                while (rs.next()) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    static String explain(Connection c, Persona who, String sql) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            enter(c, who);
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rs = s.executeQuery("explain (analyze, buffers) " + sql)) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** As PostgREST starts a request: role and verified claims, transaction-local. */
+    private static void enter(Connection c, Persona who) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select set_config('search_path', 'public, extensions', true), set_config('role', ?, true), set_config('request.jwt.claims', ?, true)")) {
+            ps.setString(1, who.role());
+            ps.setString(2, who.claimsJson());
+            ps.execute();
+        }
+    }
+
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+        return m / 1e6;
+    }
+
+    private static String counts(Connection c) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        for (String t : List.of("profiles", "courses", "lessons", "enrollments", "lesson_progress", "homework", "submissions", "reviews", "sessions")) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select count(*) from public." + t)) {
+                rs.next();
+                sb.append(sb.isEmpty() ? "" : ", ").append(String.format("%,d %s", rs.getLong(1), t));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String header(double scale, int runs) {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        long memory = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize() >> 30;
+        return String.format("""
+                # RLS query cost (`bench/rls-queries.sh %s %d`)
+
+                %s, %d cores, %d GiB, JDK %s, embedded PostgreSQL 17 (shared_buffers 128MB, fsync off).
+                Load average at the start: %s.
+
+                Two medians of %d interleaved runs each, in a transaction set up as PostgREST sets up a
+                request: the server's own planning plus execution time (`EXPLAIN (ANALYZE, TIMING OFF)`,
+                which leaves the client and the network out), and the client's wall clock for the whole
+                query (send, plan, execute, read every row over JDBC on loopback, as an API request
+                would). Ratios are against the service role running the query with the owner filter
+                (the rows the user should get). Target: at most 2.
+
+                """, scale, runs, Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC",
+                Runtime.getRuntime().availableProcessors(), memory, Runtime.version(), loadAverage(), runs);
+    }
+
+    private static String loadAverage() {
+        try {
+            return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).trim().split(" "), 3));
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    private static String section(String phase, List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("## ").append(phase.equals("before") ? "Before (migrations older than " + FIRST_NEW + ")" : "After (every migration)").append("\n\n");
+        sb.append("Each cell: server-side time / client wall clock (ms, medians); ratios in the same order.\n\n");
+        sb.append("| query | service role | user, with the filter | ratio | user, without it | ratio | rows |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        Result worst = results.getFirst();
+        for (Result r : results) {
+            if (r.worstRatio() > worst.worstRatio()) {
+                worst = r;
+            }
+            sb.append(String.format("| %s | %s | %s | %s | %s | %s | %d |%n", r.query.name, ms(r.service), ms(r.filtered),
+                    ratio(r.filtered, r.service), r.unfiltered == null ? "" : ms(r.unfiltered),
+                    r.unfiltered == null ? "" : ratio(r.unfiltered, r.service), r.service.rows));
+        }
+        boolean unfilteredWorst = worst.unfiltered != null
+                && worst.unfiltered.medianMs / worst.service.medianMs >= worst.filtered.medianMs / worst.service.medianMs;
+        Timing slow = unfilteredWorst ? worst.unfiltered : worst.filtered;
+        sb.append(String.format("%nHighest ratio: **%s**, user %s, %.1fx. Its plans (`EXPLAIN (ANALYZE, BUFFERS)`):%n%n",
+                worst.query.name, unfilteredWorst ? "without the filter" : "with the filter", slow.medianMs / worst.service.medianMs));
+        sb.append("As the user:\n\n```\n").append(slow.plan).append("```\n\nAs the service role:\n\n```\n").append(worst.service.plan).append("```\n\n");
+        return sb.toString();
+    }
+
+    private static String ms(Timing t) {
+        return String.format("%.3f / %.3f", t.medianMs, t.clientMs);
+    }
+
+    private static String ratio(Timing user, Timing service) {
+        return mark(user.medianMs / service.medianMs) + " / " + mark(user.clientMs / service.clientMs);
+    }
+
+    private static String mark(double r) {
+        return r > 2 ? String.format("**%.1f**", r) : String.format("%.1f", r);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.gatehouse.rls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatehouse.support.Persona;
+import dev.gatehouse.support.Postgrest;
+import dev.gatehouse.support.TestDatabase;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The plans RLS gives front-end queries, on the benchmark's dataset at a twentieth of its size
+ * (5,000 users, 15,000 enrollments, 75,000 progress rows; {@code bench/rls-data.sql}). Not timed:
+ * it checks plan shapes, so that a policy change that brings back a whole-table scan (an OR with
+ * an arm no index serves) or a sort of a whole large course fails here rather than in production.
+ * Each test also checks that the rows are the ones the owner filter would give.
+ */
+class RlsPlanShapeTest {
+    private static final double SCALE = 0.05;
+    private static final int STUDENT = 1234;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestDatabase db;
+    private static Postgrest api;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        db = TestDatabase.migrated();
+        api = new Postgrest(db.dataSource());
+        try (Connection c = db.connectAsAdmin()) {
+            RlsDataset.generate(c, SCALE);
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+    }
+
+    private static Persona student() {
+        return Persona.user("student", RlsDataset.user(STUDENT), "user" + STUDENT + "@bench.example");
+    }
+
+    private static Persona teacher() {
+        return Persona.user("teacher", RlsDataset.user(RlsDataset.TEACHER), "user" + RlsDataset.TEACHER + "@bench.example");
+    }
+
+    /** Every plan node as "Node Type on relation", depth first. */
+    private static List<String> nodes(Persona who, String sql) throws Exception {
+        String plan = api.as(who, c -> Postgrest.scalar(c, "explain (format json) " + sql).toString());
+        List<String> out = new ArrayList<>();
+        collect(JSON.readTree(plan).get(0).get("Plan"), out);
+        return out;
+    }
+
+    private static void collect(JsonNode node, List<String> out) {
+        out.add(node.get("Node Type").asText() + (node.has("Relation Name") ? " on " + node.get("Relation Name").asText() : ""));
+        for (JsonNode child : node.path("Plans")) {
+            collect(child, out);
+        }
+    }
+
+    private static long count(Persona who, String sql) throws Exception {
+        return api.as(who, c -> ((Number) Postgrest.scalar(c, "select count(*) from (" + sql + ") q")).longValue());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"enrollments", "lesson_progress", "submissions"})
+    void aStudentsOwnRowsWithoutAnOwnerFilterAreFoundThroughAnIndex(String table) throws Exception {
+        String all = "select * from public." + table;
+
+        List<String> plan = nodes(student(), all);
+
+        assertThat(plan).as("plan of %s as a student", all).doesNotContain("Seq Scan on " + table)
+                .anyMatch(n -> n.startsWith("Bitmap Heap Scan on " + table) || n.startsWith("Index Scan on " + table));
+        assertThat(count(student(), all)).isPositive()
+                .isEqualTo(count(Persona.serviceRole(), all + " where student_id = '" + RlsDataset.user(STUDENT) + "'"));
+    }
+
+    @Test
+    void aTeachersRosterPageOfTheirLargeCourseWalksTheOrderedIndexWithoutSorting() throws Exception {
+        String page = "select student_id, status, enrolled_at from public.enrollments where course_id = '"
+                + RlsDataset.course(RlsDataset.LARGE_COURSE) + "' order by enrolled_at desc limit 50";
+
+        List<String> plan = nodes(teacher(), page);
+
+        assertThat(plan).as("roster page plan as the course's teacher").contains("Index Scan on enrollments").doesNotContain("Sort");
+        assertThat(count(teacher(), page)).isEqualTo(50);
+    }
+
+    @Test
+    void aTeachersSubmissionsWithoutACourseFilterAreFoundThroughAnIndex() throws Exception {
+        // the teacher also studies: their own two submissions are theirs to read as well
+        String all = "select * from public.submissions";
+        String theirCourses = RlsDataset.taughtBy(RlsDataset.TEACHER).stream().map(id -> "'" + id + "'")
+                .reduce((a, b) -> a + ", " + b).orElseThrow();
+
+        List<String> plan = nodes(teacher(), all);
+
+        assertThat(plan).doesNotContain("Seq Scan on submissions");
+        assertThat(count(teacher(), all)).isPositive()
+                .isEqualTo(count(Persona.serviceRole(), all + " where course_id in (" + theirCourses + ") or student_id = '"
+                        + RlsDataset.user(RlsDataset.TEACHER) + "'"));
+    }
+
+    @Test
+    void aStudentsSessionsWithoutACourseFilterAreFoundThroughAnIndex() throws Exception {
+        String upcoming = "select * from public.sessions order by starts_at limit 20";
+
+        List<String> plan = nodes(student(), upcoming);
+
+        assertThat(plan).doesNotContain("Seq Scan on sessions");
+        List<UUID> enrolled = RlsDataset.enrolledIn(STUDENT);
+        assertThat(count(student(), upcoming)).isPositive().isEqualTo(count(Persona.serviceRole(), upcoming.replace("order by",
+                "where course_id in ('" + enrolled.get(0) + "', '" + enrolled.get(1) + "', '" + enrolled.get(2) + "') order by")));
+    }
+
+    @Test
+    void theScanCheckCatchesThePoliciesOldOrShape() throws Exception {
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            try {
+                Postgrest.update(c, "drop policy \"students read their enrollments, instructors those of their courses, admins all\" on public.enrollments");
+                Postgrest.update(c, """
+                        create policy "the old shape" on public.enrollments for select to authenticated
+                        using (student_id = (select auth.uid()) or course_id in (select private.my_taught_course_ids())
+                               or (select private.is_admin()))""");
+                Postgrest.scalar(c, "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ?, true)",
+                        student().claimsJson());
+                List<String> plan = new ArrayList<>();
+                collect(JSON.readTree(Postgrest.scalar(c, "explain (format json) select * from public.enrollments").toString())
+                        .get(0).get("Plan"), plan);
+
+                assertThat(plan).contains("Seq Scan on enrollments");
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+}
