@@ -85,6 +85,9 @@ public final class StripeWebhook {
 
     /** Records and applies one event on {@code c} in its own transaction; the path the webhook and {@code stripe sync} share. */
     public static Outcome apply(Connection c, StripeEvent event) throws SQLException {
+        if (event.objectKey() != null && event.objectKey().startsWith("pay:")) {
+            return CoursePurchases.apply(c, event);
+        }
         return Transaction.call(c, () -> recordAndFold(c, event));
     }
 
@@ -105,12 +108,7 @@ public final class StripeWebhook {
         if (event.objectKey() == null) {
             return Outcome.RECORDED;
         }
-        List<StripeEvent> all = eventsOf(c, event.objectKey());
-        if (event.objectKey().startsWith("pay:")) {
-            CoursePurchases.fold(c, all);
-        } else {
-            Subscriptions.fold(c, all);
-        }
+        Subscriptions.fold(c, eventsOf(c, event.objectKey()));
         return Outcome.APPLIED;
     }
 

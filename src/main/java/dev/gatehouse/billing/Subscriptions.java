@@ -246,7 +246,7 @@ final class Subscriptions {
         }
         if (named != null) {
             UUID id = Ids.uuid(named);
-            if (id == null || !CoursePurchases.exists(c, "select 1 from public.profiles where id = ?", id)) {
+            if (id == null || !exists(c, "select 1 from public.profiles where id = ?", id)) {
                 throw StripeWebhook.unprocessable("unknown_user", "The subscription's metadata.user_id names no user of this platform.");
             }
             return id;
@@ -258,6 +258,15 @@ final class Subscriptions {
             ps.setString(1, customer);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getObject(1, UUID.class) : null;
+            }
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, Object param) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
         }
     }
