@@ -17,37 +17,39 @@
 --   refunded by the largest amount_refunded any charge.refunded reported (it only grows);
 --   a full refund revokes the enrollment; nothing is written until a checkout session names
 --   the user and the course (a refund that overtook its checkout waits in the ledger).
+-- Amounts are read as JSON numbers (Stripe's integers in the smallest currency unit).
 -- Refusals (unknown user or course, an amount that does not match the course price) raise
 -- SQLSTATE GH422 with the code as message and the explanation as detail; the statement rolls
 -- back, so nothing is stored and the caller answers 422.
 
--- A JSON number (or numeric string, as Jackson's asLong reads one) as bigint; otherwise the fallback.
-create or replace function private.stripe_long(value jsonb, otherwise bigint)
-returns bigint
-language sql
-immutable
-parallel safe
+-- Under the object's advisory lock (null key: none), inserts the event into the ledger; false when
+-- its id is already there (a duplicate: the caller changes nothing). The one way events enter it.
+-- Not security definer: only the service (the owner) calls it.
+create or replace function private.stripe_record_event(
+  event_id text,
+  event_type text,
+  event_created timestamptz,
+  event_livemode boolean,
+  event_api_version text,
+  key text,
+  payload jsonb
+)
+returns boolean
+language plpgsql
 set search_path = ''
 as $$
-  select case jsonb_typeof(value)
-           when 'number' then trunc(value::text::numeric)::bigint
-           when 'string' then case when value #>> '{}' ~ '^-?[0-9]{1,18}$' then (value #>> '{}')::bigint else otherwise end
-           else otherwise end
+begin
+  if key is not null then
+    perform pg_advisory_xact_lock(hashtextextended(key, 7));
+  end if;
+  insert into private.webhook_events (id, type, created, livemode, api_version, object_key, payload, processed_at, attempts)
+  values (event_id, event_type, event_created, event_livemode, event_api_version, key, payload, now(), 1)
+  on conflict (id) do nothing;
+  return found;
+end
 $$;
-
--- A Stripe id field that may be expanded into an object: the string, or the object's id.
-create or replace function private.stripe_id_of(value jsonb)
-returns text
-language sql
-immutable
-parallel safe
-set search_path = ''
-as $$
-  select case jsonb_typeof(value)
-           when 'string' then value #>> '{}'
-           when 'object' then case when jsonb_typeof(value -> 'id') = 'string' then value ->> 'id' end
-         end
-$$;
+comment on function private.stripe_record_event(text, text, timestamptz, boolean, text, text, jsonb) is
+  'Inserts one Stripe event into private.webhook_events under its object''s advisory lock; false when it is a duplicate.';
 
 -- Not security definer: only the service (the owner) calls it; it writes the tables it owns.
 create or replace function private.stripe_apply_course_event(
@@ -80,11 +82,7 @@ declare
   refunded_at timestamptz;
   newest timestamptz;
 begin
-  perform pg_advisory_xact_lock(hashtextextended(key, 7));
-  insert into private.webhook_events (id, type, created, livemode, api_version, object_key, payload, processed_at, attempts)
-  values (event_id, event_type, event_created, event_livemode, event_api_version, key, payload, now(), 1)
-  on conflict (id) do nothing;
-  if not found then
+  if not private.stripe_record_event(event_id, event_type, event_created, event_livemode, event_api_version, key, payload) then
     return false; -- a duplicate: nothing changes
   end if;
 
@@ -108,26 +106,29 @@ begin
     raise exception using errcode = 'GH422', message = 'unknown_course',
       detail = 'The checkout session''s metadata.course_id names no course of this platform.';
   end if;
-  subtotal := private.stripe_long(session -> 'amount_subtotal', -1);
+  subtotal := case jsonb_typeof(session -> 'amount_subtotal') when 'number' then trunc((session ->> 'amount_subtotal')::numeric)::bigint else -1 end;
   session_currency := coalesce(session ->> 'currency', '');
   if subtotal <> price or lower(session_currency) is distinct from lower(price_currency) then
     raise exception using errcode = 'GH422', message = 'amount_mismatch',
       detail = format('The session charged %s %s for a course priced %s %s.', subtotal, session_currency, price, price_currency);
   end if;
-  amount := private.stripe_long(session -> 'amount_total', 0);
+  amount := case jsonb_typeof(session -> 'amount_total') when 'number' then trunc((session ->> 'amount_total')::numeric)::bigint else 0 end;
 
   select min(e.created) filter (where (e.type = 'checkout.session.completed'
                                        and e.payload -> 'data' -> 'object' ->> 'payment_status' in ('paid', 'no_payment_required'))
                                       or e.type = 'checkout.session.async_payment_succeeded'),
          coalesce(bool_or(e.type = 'checkout.session.async_payment_failed'), false),
-         coalesce(max(private.stripe_long(e.payload -> 'data' -> 'object' -> 'amount_refunded', 0)) filter (where e.type = 'charge.refunded'), 0),
+         coalesce(max(x.refunded) filter (where e.type = 'charge.refunded'), 0),
          max(e.payload -> 'data' -> 'object' ->> 'id' collate "C")
            filter (where e.type = 'charge.refunded' and jsonb_typeof(e.payload -> 'data' -> 'object' -> 'id') = 'string'),
          min(e.created) filter (where e.type = 'charge.refunded'
-                                      and private.stripe_long(e.payload -> 'data' -> 'object' -> 'amount_refunded', 0) >= amount),
+                                      and x.refunded >= amount),
          max(e.created)
     into paid_at, failed, refunded, charge, refunded_at, newest
   from private.webhook_events e
+    cross join lateral (select case jsonb_typeof(e.payload -> 'data' -> 'object' -> 'amount_refunded')
+                                 when 'number' then trunc((e.payload -> 'data' -> 'object' ->> 'amount_refunded')::numeric)::bigint
+                                 else 0 end as refunded) x
   where e.object_key = key;
   refunded := least(amount, refunded);
   failed := paid_at is null and failed;
@@ -141,7 +142,9 @@ begin
   values (buyer, course, 'course_purchase', amount, case when paid_at is null then 0 else refunded end, lower(session_currency),
       case when paid_at is null then case when failed then 'failed' else 'pending' end
            when full_refund then 'refunded' when refunded > 0 then 'partially_refunded' else 'succeeded' end,
-      case when jsonb_typeof(session -> 'id') = 'string' then session ->> 'id' end, private.stripe_id_of(session -> 'payment_intent'),
+      case when jsonb_typeof(session -> 'id') = 'string' then session ->> 'id' end, case jsonb_typeof(session -> 'payment_intent')
+        when 'string' then session ->> 'payment_intent'
+        when 'object' then case when jsonb_typeof(session -> 'payment_intent' -> 'id') = 'string' then session -> 'payment_intent' ->> 'id' end end,
       charge, paid_at, refunded_at, newest)
   on conflict (stripe_checkout_session_id) do update set
       amount_refunded_cents = excluded.amount_refunded_cents, status = excluded.status,
@@ -166,6 +169,5 @@ $$;
 comment on function private.stripe_apply_course_event(text, text, timestamptz, boolean, text, text, jsonb) is
   'Records one Stripe event of a course purchase in the ledger and re-derives its payment and enrollment from all of the purchase''s events; false for a duplicate. Raises GH422 (message = refusal code) for an unknown user or course or a wrong amount.';
 
-revoke execute on function private.stripe_long(jsonb, bigint) from public;
-revoke execute on function private.stripe_id_of(jsonb) from public;
+revoke execute on function private.stripe_record_event(text, text, timestamptz, boolean, text, text, jsonb) from public;
 revoke execute on function private.stripe_apply_course_event(text, text, timestamptz, boolean, text, text, jsonb) from public;

@@ -5,9 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 /**
  * A course purchase's events, recorded and applied by one SQL function
@@ -18,8 +15,6 @@ import org.postgresql.util.ServerErrorMessage;
  */
 final class CoursePurchases {
     private static final String APPLY = "select private.stripe_apply_course_event(?, ?, ?, ?, ?, ?, ?::jsonb)";
-    /** The function's refusals: message is the refusal code, detail the explanation. */
-    private static final String REFUSED = "GH422";
 
     private CoursePurchases() {}
 
@@ -30,23 +25,11 @@ final class CoursePurchases {
 
     private static StripeWebhook.Outcome record(Connection c, StripeEvent event) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(APPLY)) {
-            ps.setString(1, event.id());
-            ps.setString(2, event.type());
-            ps.setTimestamp(3, Timestamp.from(event.created()));
-            ps.setBoolean(4, event.livemode());
-            ps.setString(5, event.apiVersion());
-            ps.setString(6, event.objectKey());
-            ps.setString(7, event.json());
+            StripeWebhook.bind(ps, event);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1) ? StripeWebhook.Outcome.APPLIED : StripeWebhook.Outcome.DUPLICATE;
             }
-        } catch (PSQLException e) {
-            ServerErrorMessage m = e.getServerErrorMessage();
-            if (REFUSED.equals(e.getSQLState()) && m != null) {
-                throw StripeWebhook.unprocessable(m.getMessage(), m.getDetail());
-            }
-            throw e;
         }
     }
 }
