@@ -103,6 +103,20 @@ class StripeWebhookHttpTest {
     }
 
     @Test
+    void aSubscriptionOnAPriceNoPlanHasIs422AndStoresNothing() throws Exception {
+        String e = new Lifecycles.Sub(buyer()).event("customer.subscription.created", Lifecycles.T0, "pro", "price_1QnoPlanHasThisPrice0", "active",
+                Lifecycles.T0, false, StripeObjects.id("in"), null);
+        refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "unknown_price");
+    }
+
+    @Test
+    void aSubscriptionNamingNoUserIs422AndStoresNothing() throws Exception {
+        String e = new Lifecycles.Sub(UUID.randomUUID()).event("customer.subscription.created", Lifecycles.T0, "pro", Lifecycles.PRO_PRICE, "active",
+                Lifecycles.T0, false, StripeObjects.id("in"), null);
+        refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "unknown_user");
+    }
+
+    @Test
     void amountNotMatchingTheCoursePriceIs422AndStoresNothing() throws Exception {
         String e = purchase(buyer(), Lifecycles.PAID_COURSE, 100);
         refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "amount_mismatch");
