@@ -43,9 +43,8 @@ public final class Checkout {
             if (price.isEmpty()) {
                 throw new Refusal(400, "invalid_request_error", "plan_not_for_sale", "plan", "The plan '" + planId + "' has no Stripe price.", Map.of());
             }
-            String live = one(c, """
-                    select plan_id from public.subscriptions where user_id = ? and status in ('active', 'trialing', 'past_due')
-                    order by (plan_id = ?) desc limit 1""", userId, planId);
+            // The plan admission holds the user to (the one rule, private.plan_in_force), not any row that looks live.
+            String live = one(c, "select plan_id from private.plan_in_force(?) where subscription_id is not null", userId);
             if (planId.equals(live)) {
                 throw new Refusal(409, "invalid_request_error", "already_subscribed", "plan", "You are already on the '" + planId + "' plan.", Map.of());
             }

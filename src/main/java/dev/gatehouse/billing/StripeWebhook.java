@@ -4,6 +4,7 @@ import com.stripe.exception.SignatureVerificationException;
 import com.stripe.net.Webhook;
 import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.db.Transaction;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,25 +15,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Receives Stripe events: the signature is checked on the raw body, then, in ONE transaction, the
  * event is inserted into the ledger (its id is the primary key, so a duplicate is a no-op) and its
- * object's rows are re-derived from every event held for that object ({@link CoursePurchases},
- * {@link Subscriptions}). A per-object advisory lock serializes instances working on one object.
- * Any failure rolls the whole transaction back, ledger row included, so Stripe's retry completes it.
+ * object's rows are re-derived from every event held for that object ({@link CoursePurchases}: one
+ * SQL function call; {@link Subscriptions}: record, fold in Java, one write call, commit). A
+ * per-object advisory lock serializes instances working on one object. Any failure rolls the whole
+ * transaction back, ledger row included, so Stripe's retry completes it.
  */
 public final class StripeWebhook {
     /** What happened to one delivery. */
     public enum Outcome { APPLIED, DUPLICATE, RECORDED }
 
-    // One round trip: take the object's lock (null key: no lock), then insert; a duplicate inserts nothing.
-    private static final String INSERT = """
-            with locked as (select pg_advisory_xact_lock(hashtextextended(k, 7)) from (select ?::text as k) o where k is not null)
-            insert into private.webhook_events (id, type, created, livemode, api_version, object_key, payload, processed_at, attempts)
-            select ?, ?, ?, ?, ?, ?, ?::jsonb, now(), 1 from (select count(*) from locked) l
-            on conflict (id) do nothing""";
-    private static final String EVENTS_OF_OBJECT = "select payload::text from private.webhook_events where object_key = ?";
+    // Records the event under its object's lock; null for a duplicate, else the payloads of the object's other events.
+    private static final String RECORD = "select private.stripe_record_subscription_event(?, ?, ?, ?, ?, ?, ?::jsonb)";
+    /** The SQL functions' refusals: message is the refusal code, detail the explanation. */
+    private static final String REFUSED = "GH422";
 
     private final List<String> secrets;
     private final DataSource db;
@@ -85,46 +86,52 @@ public final class StripeWebhook {
 
     /** Records and applies one event on {@code c} in its own transaction; the path the webhook and {@code stripe sync} share. */
     public static Outcome apply(Connection c, StripeEvent event) throws SQLException {
-        return Transaction.call(c, () -> recordAndFold(c, event));
+        try {
+            if (event.objectKey() != null && event.objectKey().startsWith("pay:")) {
+                return CoursePurchases.apply(c, event);
+            }
+            return Transaction.call(c, () -> recordAndFold(c, event));
+        } catch (PSQLException e) {
+            ServerErrorMessage m = e.getServerErrorMessage();
+            if (REFUSED.equals(e.getSQLState()) && m != null) {
+                throw unprocessable(m.getMessage(), m.getDetail());
+            }
+            throw e;
+        }
     }
 
     private static Outcome recordAndFold(Connection c, StripeEvent event) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-            ps.setString(1, event.objectKey());
-            ps.setString(2, event.id());
-            ps.setString(3, event.type());
-            ps.setTimestamp(4, Timestamp.from(event.created()));
-            ps.setBoolean(5, event.livemode());
-            ps.setString(6, event.apiVersion());
-            ps.setString(7, event.objectKey());
-            ps.setString(8, event.json());
-            if (ps.executeUpdate() == 0) {
-                return Outcome.DUPLICATE;
+        List<StripeEvent> all = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(RECORD)) {
+            bind(ps, event);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Array others = rs.getArray(1);
+                if (others == null) {
+                    return Outcome.DUPLICATE;
+                }
+                for (String payload : (String[]) others.getArray()) {
+                    all.add(StripeEvent.parse(payload));
+                }
             }
         }
         if (event.objectKey() == null) {
             return Outcome.RECORDED;
         }
-        List<StripeEvent> all = eventsOf(c, event.objectKey());
-        if (event.objectKey().startsWith("pay:")) {
-            CoursePurchases.fold(c, all);
-        } else {
-            Subscriptions.fold(c, all);
-        }
+        all.add(event);
+        Subscriptions.fold(c, all);
         return Outcome.APPLIED;
     }
 
-    private static List<StripeEvent> eventsOf(Connection c, String key) throws SQLException {
-        List<StripeEvent> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(EVENTS_OF_OBJECT)) {
-            ps.setString(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(StripeEvent.parse(rs.getString(1)));
-                }
-            }
-        }
-        return out;
+    /** The seven parameters of the recording functions: id, type, created, livemode, api_version, object key, payload. */
+    static void bind(PreparedStatement ps, StripeEvent event) throws SQLException {
+        ps.setString(1, event.id());
+        ps.setString(2, event.type());
+        ps.setTimestamp(3, Timestamp.from(event.created()));
+        ps.setBoolean(4, event.livemode());
+        ps.setString(5, event.apiVersion());
+        ps.setString(6, event.objectKey());
+        ps.setString(7, event.json());
     }
 
     static Refusal unprocessable(String code, String message) {

@@ -1,10 +1,11 @@
 package dev.gatehouse.billing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * A subscription's row and its invoice payments as a function of the SET of events held for it.
@@ -29,28 +29,8 @@ import java.util.UUID;
  */
 final class Subscriptions {
     private static final List<String> CHAIN_FIELDS = List.of("status", "cancel_at_period_end", "cancel_at", "canceled_at", "ended_at", "latest_invoice");
-    private static final String UPSERT = """
-            insert into public.subscriptions as s (user_id, plan_id, status, stripe_subscription_id, stripe_customer_id,
-                current_period_start, current_period_end, cancel_at_period_end, canceled_at, stripe_event_created_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            on conflict (stripe_subscription_id) do update set
-                user_id = excluded.user_id, plan_id = excluded.plan_id, status = excluded.status, stripe_customer_id = excluded.stripe_customer_id,
-                current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
-                cancel_at_period_end = excluded.cancel_at_period_end, canceled_at = excluded.canceled_at,
-                stripe_event_created_at = excluded.stripe_event_created_at
-            where (s.user_id, s.plan_id, s.status, s.stripe_customer_id, s.current_period_start, s.current_period_end,
-                   s.cancel_at_period_end, s.canceled_at, s.stripe_event_created_at)
-                is distinct from (excluded.user_id, excluded.plan_id, excluded.status, excluded.stripe_customer_id, excluded.current_period_start,
-                   excluded.current_period_end, excluded.cancel_at_period_end, excluded.canceled_at, excluded.stripe_event_created_at)""";
-    private static final String UPSERT_INVOICE_PAYMENT = """
-            insert into public.payments as p (user_id, subscription_id, kind, amount_cents, currency, status, stripe_invoice_id,
-                paid_at, failure_reason, stripe_event_created_at)
-            values (?, ?, 'subscription', ?, ?, ?, ?, ?, ?, ?)
-            on conflict (stripe_invoice_id) do update set
-                amount_cents = excluded.amount_cents, status = excluded.status, paid_at = excluded.paid_at,
-                failure_reason = excluded.failure_reason, stripe_event_created_at = excluded.stripe_event_created_at
-            where (p.amount_cents, p.status, p.paid_at, p.failure_reason, p.stripe_event_created_at)
-                is distinct from (excluded.amount_cents, excluded.status, excluded.paid_at, excluded.failure_reason, excluded.stripe_event_created_at)""";
+    /** Writes what {@link #fold} derived: the row, the customer mapping and the invoice payments (see its migration). */
+    private static final String APPLY = "select private.stripe_apply_subscription(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)";
 
     private Subscriptions() {}
 
@@ -61,14 +41,7 @@ final class Subscriptions {
         }
         StripeEvent latest = newest(snapshots);
         JsonNode sub = latest.object();
-        String customer = StripeEvent.idOf(sub.path("customer"));
-        UUID userId = user(c, sub, events, customer);
-        if (userId == null) {
-            return; // not a subscription of this platform's users (no metadata, unknown customer): recorded only
-        }
         JsonNode item = periodItem(sub);
-        String priceId = StripeEvent.idOf(item.path("price"));
-        String planId = plan(c, priceId);
         String status = latest.type().equals("customer.subscription.deleted") ? "canceled" : sub.path("status").asText();
         long start = item.path("current_period_start").asLong();
         long end = item.path("current_period_end").asLong();
@@ -92,54 +65,42 @@ final class Subscriptions {
                 }
             }
         }
+        ArrayNode payments = StripeEvent.JSON.createArrayNode();
+        invoices.values().forEach(inv -> invoicePayment(inv, payments));
         Instant newest = events.stream().map(StripeEvent::created).max(Comparator.naturalOrder()).orElseThrow();
-        try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-            ps.setObject(1, userId);
-            ps.setString(2, planId);
-            ps.setString(3, status);
-            ps.setString(4, StripeEvent.text(sub, "id"));
-            ps.setString(5, customer);
+        try (PreparedStatement ps = c.prepareStatement(APPLY)) {
+            ps.setString(1, namedUser(sub, events));
+            ps.setString(2, StripeEvent.idOf(sub.path("customer")));
+            ps.setString(3, StripeEvent.idOf(item.path("price")));
+            ps.setString(4, status);
+            ps.setString(5, StripeEvent.text(sub, "id"));
             ps.setTimestamp(6, Ids.epoch(start));
             ps.setTimestamp(7, Ids.epoch(end));
             ps.setBoolean(8, sub.path("cancel_at_period_end").asBoolean(false));
             ps.setTimestamp(9, Ids.epoch(sub.path("canceled_at").asLong(0)));
             ps.setTimestamp(10, Timestamp.from(newest));
-            ps.executeUpdate();
-        }
-        if (customer != null) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into private.stripe_customers (user_id, stripe_customer_id, livemode) values (?, ?, ?) on conflict do nothing""")) {
-                ps.setObject(1, userId);
-                ps.setString(2, customer);
-                ps.setBoolean(3, latest.livemode());
-                ps.executeUpdate();
-            }
-        }
-        UUID subscriptionRow = subscriptionRow(c, StripeEvent.text(sub, "id"));
-        for (List<StripeEvent> inv : invoices.values()) {
-            invoicePayment(c, userId, subscriptionRow, inv);
+            ps.setBoolean(11, latest.livemode());
+            ps.setString(12, payments.toString());
+            ps.executeQuery().close();
         }
     }
 
-    private static void invoicePayment(Connection c, UUID userId, UUID subscriptionRow, List<StripeEvent> inv) throws SQLException {
+    /** The invoice's payment row, when money moved (paid, or an attempt failed); drafts, finalizations and upcoming ones add none. */
+    private static void invoicePayment(List<StripeEvent> inv, ArrayNode payments) {
         Instant paidAt = inv.stream().filter(Subscriptions::isPaidInvoice).map(StripeEvent::created).min(Comparator.naturalOrder()).orElse(null);
         boolean failed = paidAt == null && inv.stream().anyMatch(e -> e.type().equals("invoice.payment_failed"));
         if (paidAt == null && !failed) {
-            return; // drafts, finalizations, upcoming: no money moved
+            return;
         }
         JsonNode invoice = (paidAt != null ? inv.stream().filter(Subscriptions::isPaidInvoice) : inv.stream()).findFirst().orElseThrow().object();
-        try (PreparedStatement ps = c.prepareStatement(UPSERT_INVOICE_PAYMENT)) {
-            ps.setObject(1, userId);
-            ps.setObject(2, subscriptionRow);
-            ps.setLong(3, paidAt != null ? invoice.path("amount_paid").asLong() : invoice.path("amount_due").asLong());
-            ps.setString(4, invoice.path("currency").asText("usd").toLowerCase(java.util.Locale.ROOT));
-            ps.setString(5, paidAt != null ? "succeeded" : "failed");
-            ps.setString(6, StripeEvent.text(invoice, "id"));
-            ps.setTimestamp(7, Ids.timestamp(paidAt));
-            ps.setString(8, paidAt != null ? null : "The invoice payment failed; Stripe retries it (Smart Retries) before the subscription ends.");
-            ps.setTimestamp(9, Timestamp.from(inv.stream().map(StripeEvent::created).max(Comparator.naturalOrder()).orElseThrow()));
-            ps.executeUpdate();
-        }
+        ObjectNode p = payments.addObject();
+        p.put("id", StripeEvent.text(invoice, "id"));
+        p.put("amount_cents", paidAt != null ? invoice.path("amount_paid").asLong() : invoice.path("amount_due").asLong());
+        p.put("currency", invoice.path("currency").asText("usd").toLowerCase(java.util.Locale.ROOT));
+        p.put("status", paidAt != null ? "succeeded" : "failed");
+        p.put("paid_at", paidAt == null ? null : paidAt.getEpochSecond());
+        p.put("failure_reason", paidAt != null ? null : "The invoice payment failed; Stripe retries it (Smart Retries) before the subscription ends.");
+        p.put("event_created", inv.stream().map(StripeEvent::created).max(Comparator.naturalOrder()).orElseThrow().getEpochSecond());
     }
 
     private static boolean isPaidInvoice(StripeEvent e) {
@@ -238,50 +199,10 @@ final class Subscriptions {
         return best;
     }
 
-    private static UUID user(Connection c, JsonNode sub, List<StripeEvent> events, String customer) throws SQLException {
+    /** metadata.user_id, else the checkout session's client_reference_id; null when neither names one (the customer's user is looked up). */
+    private static String namedUser(JsonNode sub, List<StripeEvent> events) {
         String named = sub.path("metadata").path("user_id").asText(null);
-        if (named == null) {
-            named = events.stream().filter(e -> e.type().startsWith("checkout.session.")).map(e -> e.object().path("client_reference_id").asText(null))
-                    .filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
-        }
-        if (named != null) {
-            UUID id = Ids.uuid(named);
-            if (id == null || !CoursePurchases.exists(c, "select 1 from public.profiles where id = ?", id)) {
-                throw StripeWebhook.unprocessable("unknown_user", "The subscription's metadata.user_id names no user of this platform.");
-            }
-            return id;
-        }
-        if (customer == null) {
-            return null;
-        }
-        try (PreparedStatement ps = c.prepareStatement("select user_id from private.stripe_customers where stripe_customer_id = ?")) {
-            ps.setString(1, customer);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getObject(1, UUID.class) : null;
-            }
-        }
-    }
-
-    private static String plan(Connection c, String priceId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select id from public.plans where stripe_price_id = ?")) {
-            ps.setString(1, priceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return rs.getString(1);
-                }
-            }
-        }
-        throw StripeWebhook.unprocessable("unknown_price", "The subscription's price " + priceId
-                + " is the stripe_price_id of no plan; set public.plans.stripe_price_id, and Stripe's retry will apply it.");
-    }
-
-    private static UUID subscriptionRow(Connection c, String stripeId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select id from public.subscriptions where stripe_subscription_id = ?")) {
-            ps.setString(1, stripeId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getObject(1, UUID.class);
-            }
-        }
+        return named != null ? named : events.stream().filter(e -> e.type().startsWith("checkout.session."))
+                .map(e -> e.object().path("client_reference_id").asText(null)).filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
     }
 }

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code POST /webhooks/stripe} of the real service on embedded Postgres. Baseline in the same run:
  * the same requests to the same path of a server that only checks the signature (the bare HTTP
  * round trip). One JVM (the load generator's CPU counts against the service); loopback only; every
- * phase bounded in time. Run: {@code bench/stripe-webhooks.sh [seconds=15] [clients=32]}.
+ * phase bounded in time. Run: {@code bench/stripe-webhooks.sh [seconds=15] [clients=32] [pool=20]}.
  */
 public final class WebhookThroughputBench {
     private static final String SECRET = "whsec_bench_secret_for_the_stripe_webhook_00";
@@ -45,7 +45,9 @@ public final class WebhookThroughputBench {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
-        try (EmbeddedDatabase pg = EmbeddedDatabase.start(Files.createTempDirectory("gatehouse-bench-pg"), false)) {
+        int poolSize = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        java.nio.file.Path pgDir = Files.createTempDirectory("gatehouse-bench-pg");
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(pgDir, false)) {
             var url = pg.url(EmbeddedDatabase.DATABASE);
             List<UUID> users = new ArrayList<>();
             List<UUID> courses = new ArrayList<>();
@@ -69,7 +71,7 @@ public final class WebhookThroughputBench {
                 }
             }
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
-                    "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", "20", "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString());
+                    "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", String.valueOf(poolSize), "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString());
             StripeWebhook verifyOnly = new StripeWebhook(List.of(SECRET), null, java.time.Clock.systemUTC());
             Javalin bare = Javalin.create(config -> {
                 config.concurrency.useVirtualThreads = true;
@@ -81,7 +83,7 @@ public final class WebhookThroughputBench {
                     ctx.json(Map.of("received", true, "duplicate", false));
                 });
             }).start();
-            try (var pool = Database.pool(url, 20, "bench"); Gatehouse service = Gatehouse.start(Settings.load(env), pool, env)) {
+            try (var pool = Database.pool(url, poolSize, "bench"); Gatehouse service = Gatehouse.start(Settings.load(env), pool, env)) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 String serviceUrl = "http://127.0.0.1:" + service.port() + "/webhooks/stripe";
                 String bareUrl = "http://127.0.0.1:" + bare.port() + "/webhooks/stripe";
@@ -89,27 +91,97 @@ public final class WebhookThroughputBench {
                 System.out.println("warming up (10 s each) ...");
                 run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
                 run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
-                Result baseline = run(http, bareUrl, events(random, users, courses, 40_000), clients, seconds);
-                Result webhook = run(http, serviceUrl, events(random, users, courses, 40_000), clients, seconds);
-                System.out.printf("%n| target | clients | seconds | events | events/s | mean ms | errors |%n| --- | --- | --- | --- | --- | --- | --- |%n");
+                Cpu cpu = new Cpu(pgDir);
+                Result baseline = cpu.measure(() -> run(http, bareUrl, events(random, users, courses, 40_000), clients, seconds));
+                Result webhook = cpu.measure(() -> run(http, serviceUrl, events(random, users, courses, 40_000), clients, seconds));
+                System.out.printf("%n| target | clients | seconds | events | events/s | mean ms | errors | CPU ms/event: JVM + Postgres |%n"
+                        + "| --- | --- | --- | --- | --- | --- | --- | --- |%n");
                 print("baseline: signature check only", clients, seconds, baseline);
                 print("webhook: verify + ledger + apply", clients, seconds, webhook);
                 System.out.printf("%nwebhook / baseline = %.2f%n", webhook.perSecond(seconds) / baseline.perSecond(seconds));
+                System.out.printf("CPU-bound ceiling on %d cores: %.0f events/s%n", Runtime.getRuntime().availableProcessors(),
+                        Runtime.getRuntime().availableProcessors() * 1000.0 * (webhook.ok() + webhook.errors()) / (webhook.jvmCpuMs() + webhook.pgCpuMs()));
             } finally {
                 bare.stop();
             }
         }
     }
 
-    /** @param elapsedS until the time was up or the prepared events ran out */
-    record Result(long ok, long errors, double meanMs, double elapsedS) {
+    /**
+     * @param elapsedS until the time was up or the prepared events ran out
+     * @param jvmCpuMs the whole JVM's CPU (service, baseline server and load generator) during the phase
+     * @param pgCpuMs  the embedded Postgres' CPU (postmaster and its processes) during the phase
+     */
+    record Result(long ok, long errors, double meanMs, double elapsedS, double jvmCpuMs, double pgCpuMs) {
         double perSecond(int seconds) {
             return ok / elapsedS;
+        }
+
+        Result withCpu(double jvm, double pg) {
+            return new Result(ok, errors, meanMs, elapsedS, jvm, pg);
         }
     }
 
     private static void print(String target, int clients, int seconds, Result r) {
-        System.out.printf("| %s | %d | %.1f | %d | %.0f | %.2f | %d |%n", target, clients, r.elapsedS(), r.ok(), r.perSecond(seconds), r.meanMs(), r.errors());
+        long n = Math.max(1, r.ok() + r.errors());
+        System.out.printf("| %s | %d | %.1f | %d | %.0f | %.2f | %d | %.2f + %.2f = %.2f |%n", target, clients, r.elapsedS(), r.ok(), r.perSecond(seconds),
+                r.meanMs(), r.errors(), r.jvmCpuMs() / n, r.pgCpuMs() / n, (r.jvmCpuMs() + r.pgCpuMs()) / n);
+    }
+
+    /**
+     * CPU time per phase, read from /proc: unlike events/s it hardly moves when other work shares the
+     * machine, so runs on a busy machine stay comparable. Linux only; zeros elsewhere.
+     */
+    private record Cpu(java.nio.file.Path pgDir) {
+        interface Phase {
+            Result run() throws Exception;
+        }
+
+        Result measure(Phase phase) throws Exception {
+            double jvm0 = jvmMs();
+            double pg0 = postgresMs();
+            Result r = phase.run();
+            return r.withCpu(jvmMs() - jvm0, postgresMs() - pg0);
+        }
+
+        private static double jvmMs() {
+            return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e6;
+        }
+
+        /** The postmaster's own and reaped children's time, plus every live child's (backends, WAL writer, ...). */
+        private double postgresMs() {
+            try {
+                long postmaster = Long.parseLong(Files.readAllLines(pgDir.resolve("postmaster.pid")).getFirst().strip());
+                long ticks = 0;
+                try (var procs = Files.list(java.nio.file.Path.of("/proc"))) {
+                    for (java.nio.file.Path p : procs.filter(d -> d.getFileName().toString().matches("[0-9]+")).toList()) {
+                        String[] f = stat(p);
+                        if (f == null) {
+                            continue;
+                        }
+                        long pid = Long.parseLong(p.getFileName().toString());
+                        if (pid == postmaster) {
+                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                        } else if (Long.parseLong(f[1]) == postmaster) {
+                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        }
+                    }
+                }
+                return ticks * 10.0; // USER_HZ is 100 on Linux
+            } catch (java.io.IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+
+        /** The fields after the command name: [0] state, [1] ppid, ..., [11] utime, [12] stime, [13] cutime, [14] cstime. */
+        private static String[] stat(java.nio.file.Path proc) {
+            try {
+                String s = Files.readString(proc.resolve("stat"));
+                return s.substring(s.lastIndexOf(')') + 2).split(" ");
+            } catch (java.io.IOException e) {
+                return null; // the process ended meanwhile
+            }
+        }
     }
 
     /** Realistic events, signed now (as Stripe signs at delivery); every fifth a duplicate of an earlier one. */
@@ -176,6 +248,6 @@ public final class WebhookThroughputBench {
             }
         }
         long total = ok.get() + errors.get();
-        return new Result(ok.get(), errors.get(), total == 0 ? 0 : nanos.get() / 1e6 / total, (System.nanoTime() - begin) / 1e9);
+        return new Result(ok.get(), errors.get(), total == 0 ? 0 : nanos.get() / 1e6 / total, (System.nanoTime() - begin) / 1e9, 0, 0);
     }
 }

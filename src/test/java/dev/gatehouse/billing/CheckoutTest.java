@@ -174,6 +174,30 @@ class CheckoutTest {
     }
 
     @Test
+    void alreadyOnThatPlanMeansThePlanAdmissionGrantsNotAnyLiveLookingRow() throws Exception {
+        // given: a pro subscription still 'active' in our table but whose period ended 10 days ago
+        // (past the 3-day grace of private.plan_in_force), and one that ended a day ago (in the grace)
+        AuthUser lapsed = Users.signUp(db.dataSource(), "lapsed");
+        AuthUser inGrace = Users.signUp(db.dataSource(), "ingrace");
+        try (Connection c = db.connect()) {
+            for (var row : List.of(Map.entry(lapsed, "10 days"), Map.entry(inGrace, "1 day"))) {
+                Postgrest.update(c, """
+                        insert into public.subscriptions (user_id, plan_id, status, stripe_subscription_id, stripe_customer_id,
+                            current_period_start, current_period_end)
+                        values (?, 'pro', 'active', ?, 'cus_test', now() - interval '30 days' - ?::interval, now() - ?::interval)""",
+                        row.getKey().id(), "sub_" + row.getKey().id().toString().replace("-", ""), row.getValue(), row.getValue());
+            }
+            assertThat(Postgrest.scalar(c, "select plan_id from private.plan_in_force(?)", lapsed.id())).as("admission's plan").isEqualTo("free");
+            assertThat(Postgrest.scalar(c, "select plan_id from private.plan_in_force(?)", inGrace.id())).as("admission's plan").isEqualTo("pro");
+        }
+
+        // when / then: checkout follows the plan admission applies
+        assertThat(checkout(service.tokenFor(lapsed), "{\"plan\":\"pro\"}").statusCode()).as("admission holds the lapsed user to free").isEqualTo(200);
+        assertRefused(checkout(service.tokenFor(inGrace), "{\"plan\":\"pro\"}"), 409, "already_subscribed");
+        assertRefused(checkout(service.tokenFor(inGrace), "{\"plan\":\"enterprise\"}"), 409, "use_billing_portal");
+    }
+
+    @Test
     void stripesOwnRefusalBecomesA502WithoutStripesDetail() throws Exception {
         stripe.stubFor(post(urlEqualTo("/v1/checkout/sessions")).willReturn(stripeJson(400, "error-no-such-price.json")));
         AuthUser u = Users.signUp(db.dataSource(), "stripeerror");

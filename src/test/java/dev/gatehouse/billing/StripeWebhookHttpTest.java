@@ -103,6 +103,20 @@ class StripeWebhookHttpTest {
     }
 
     @Test
+    void aSubscriptionOnAPriceNoPlanHasIs422AndStoresNothing() throws Exception {
+        String e = new Lifecycles.Sub(buyer()).event("customer.subscription.created", Lifecycles.T0, "pro", "price_1QnoPlanHasThisPrice0", "active",
+                Lifecycles.T0, false, StripeObjects.id("in"), null);
+        refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "unknown_price");
+    }
+
+    @Test
+    void aSubscriptionNamingNoUserIs422AndStoresNothing() throws Exception {
+        String e = new Lifecycles.Sub(UUID.randomUUID()).event("customer.subscription.created", Lifecycles.T0, "pro", Lifecycles.PRO_PRICE, "active",
+                Lifecycles.T0, false, StripeObjects.id("in"), null);
+        refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "unknown_user");
+    }
+
+    @Test
     void amountNotMatchingTheCoursePriceIs422AndStoresNothing() throws Exception {
         String e = purchase(buyer(), Lifecycles.PAID_COURSE, 100);
         refusedAndUnchanged(e.getBytes(StandardCharsets.UTF_8), StripeWire.sign(e, RunningService.STRIPE_WEBHOOK_SECRET), 422, "amount_mismatch");
@@ -164,6 +178,40 @@ class StripeWebhookHttpTest {
         try (Connection c = db.connect()) {
             assertThat(Postgrest.scalar(c, "select status from public.enrollments where student_id = ?", user)).isEqualTo("active");
             assertThat(Postgrest.scalar(c, "select status from public.payments where user_id = ?", user)).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
+    void aRefundOfASubscriptionInvoiceIsRecordedAndChangesNeitherThePlanNorItsPayments() throws Exception {
+        // given: a user on pro with its first invoice paid
+        UUID user = buyer();
+        Lifecycles.Sub s = new Lifecycles.Sub(user);
+        String invoice = StripeObjects.id("in");
+        String pi = StripeObjects.id("pi");
+        StripeWire.deliver(service, s.event("customer.subscription.created", Lifecycles.T0, "pro", Lifecycles.PRO_PRICE, "active", Lifecycles.T0, false,
+                invoice, null));
+        StripeWire.deliver(service, StripeObjects.event(StripeObjects.id("evt"), "invoice.paid", Lifecycles.T0 + 1, StripeObjects.invoice(invoice, s.id,
+                s.customer, Lifecycles.PRO_PRICE, 1900, "paid", "subscription_create", Lifecycles.T0, Lifecycles.T0 + Lifecycles.MONTH, Lifecycles.T0 + 1), null));
+        String rows = "select status, plan_id, current_period_end from public.subscriptions where user_id = ?";
+        String payments = "select kind, status, amount_cents, amount_refunded_cents from public.payments where user_id = ?";
+        Object before;
+        try (Connection c = db.connect()) {
+            before = java.util.List.of(Postgrest.rows(c, rows, user), Postgrest.rows(c, payments, user));
+            assertThat(Postgrest.rows(c, payments, user)).as("the invoice's payment").hasSize(1);
+        }
+
+        // when: Stripe reports the invoice's charge fully refunded (basil: the charge names its payment intent, not its invoice)
+        String refund = StripeObjects.id("evt");
+        HttpResponse<String> r = StripeWire.deliver(service, StripeObjects.event(refund, "charge.refunded", Lifecycles.T0 + 600,
+                StripeObjects.refundedCharge(StripeObjects.id("ch"), pi, s.customer, 1900, 1900, Lifecycles.T0 + 1), null));
+
+        // then: acknowledged and kept in the ledger; the subscription, its plan and its payment row are as they were
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        try (Connection c = db.connect()) {
+            assertThat(Postgrest.scalar(c, "select type from private.webhook_events where id = ?", refund)).isEqualTo("charge.refunded");
+            assertThat(java.util.List.of(Postgrest.rows(c, rows, user), Postgrest.rows(c, payments, user))).isEqualTo(before);
+            assertThat(Postgrest.scalar(c, "select plan_id from private.plan_in_force(?, to_timestamp(?))", user, Lifecycles.T0 + 700))
+                    .as("access follows the subscription's status alone").isEqualTo("pro");
         }
     }
 }
