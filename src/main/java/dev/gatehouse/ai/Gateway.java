@@ -12,6 +12,7 @@ import dev.gatehouse.ai.chat.UsageListener;
 import dev.gatehouse.ai.config.BreakerPolicy;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.config.GatewayConfig;
+import dev.gatehouse.ai.config.ModelApi;
 import dev.gatehouse.ai.provider.Upstream;
 import dev.gatehouse.ai.provider.UpstreamFailure;
 import dev.gatehouse.ai.routing.RouteAttempts;
@@ -84,7 +85,8 @@ public final class Gateway implements AutoCloseable {
         this.listener = listener;
         this.servableModels = config.servableModels();
         this.devStandIns = config.devStandIns();
-        this.validator = new ChatRequestValidator(servableModels, config.limits().maxInputChars());
+        // Image and embedding aliases are listed by /v1/models but are no chat model (ai.media serves them).
+        this.validator = new ChatRequestValidator(config.servableModels(ModelApi.CHAT), config.limits().maxInputChars());
         this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, "gateway-stream-watchdog");
             thread.setDaemon(true);
@@ -95,7 +97,7 @@ public final class Gateway implements AutoCloseable {
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
         Map<String, RouteStep> steps = new LinkedHashMap<>();
         for (Deployment deployment : config.deployments().values()) {
-            if (!deployment.enabled()) {
+            if (!deployment.enabled() || deployment.api() != ModelApi.CHAT) {
                 continue;
             }
             Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog, openStreams);
@@ -104,7 +106,7 @@ public final class Gateway implements AutoCloseable {
             steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));
         }
         config.routes().forEach((alias, deployments) -> routes.put(alias,
-                deployments.stream().filter(Deployment::enabled).map(d -> steps.get(d.name())).toList()));
+                deployments.stream().filter(d -> steps.containsKey(d.name())).map(d -> steps.get(d.name())).toList()));
         TokenCounter.warmUp();
     }
 
@@ -265,7 +267,7 @@ public final class Gateway implements AutoCloseable {
         return result;
     }
 
-    private static CircuitBreakerConfig breakerConfig(BreakerPolicy policy) {
+    static CircuitBreakerConfig breakerConfig(BreakerPolicy policy) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(policy.slidingWindowCalls())

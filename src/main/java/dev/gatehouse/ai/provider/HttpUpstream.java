@@ -133,7 +133,7 @@ final class HttpUpstream implements Upstream {
                 .build();
     }
 
-    private static UpstreamFailure failure(Response response) {
+    static UpstreamFailure failure(Response response) {
         int status = response.code();
         Refusal callerError = status == 400 || status == 413 || status == 422 ? callerError(response) : null;
         return UpstreamFailure.forStatus(status, RetryAfter.from(response.headers(), Instant.now()), callerError);

@@ -21,9 +21,9 @@ class GatewayConfigLoaderTest {
     void builtInDefaultWithNoKeysInDevAnswersEveryAliasWithDevEchoAndSaysSoOnce() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.DEV);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "dev-echo");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large", "dev-echo");
         assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("dev-echo");
-        assertThat(config.devStandIns()).containsOnlyKeys("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local")
+        assertThat(config.devStandIns()).containsOnlyKeys("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large")
                 .containsValue("dev-echo");
         assertThat(config.deployments().get("openai-gpt-4o-mini").enabled()).isFalse();
         assertThat(config.deployments().get("openai-gpt-4o-mini").disabledReason()).isEqualTo("OPENAI_API_KEY not set");
@@ -67,7 +67,7 @@ class GatewayConfigLoaderTest {
     void keysInTheEnvironmentMakeTheirAliasesServable() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY, "ANTHROPIC_API_KEY", "sk-ant-x"), Mode.DEV);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "dev-echo");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large", "dev-echo");
         assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("openai-gpt-4o-mini");
         assertThat(config.providers().get("openai").apiKey()).isEqualTo(OPENAI_KEY);
     }
@@ -76,7 +76,7 @@ class GatewayConfigLoaderTest {
     void productionNeverServesTheDevModel() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY), Mode.PRODUCTION);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large");
         assertThat(config.deployments().get("dev-echo").disabledReason()).contains("disabled in production");
     }
 
