@@ -80,6 +80,10 @@ class ReadmeExamplesTest {
         assertThat(output(ran, "seq 1 11").lines().filter(l -> l.matches("\\d{3}")).toList())
                 .as("ten 200s, then 429").containsExactly("200", "200", "200", "200", "200", "200", "200", "200", "200", "200", "429");
         assertThat(output(ran, "--plan pro")).contains("plan pro", "\"plan\":\"pro\"", "plan free", "0 of 10 requests used");
+        assertThat(output(ran, "lighthouse.png")).contains("\"object\":\"embedding\"", "\"model\":\"dev-echo\"");
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("lighthouse.png").toFile());
+        assertThat(png).as("the images example writes a PNG").isNotNull();
+        assertThat(png.getWidth()).isEqualTo(256);
     }
 
     @Test

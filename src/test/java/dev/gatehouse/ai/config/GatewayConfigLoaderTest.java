@@ -94,6 +94,37 @@ class GatewayConfigLoaderTest {
     }
 
     @Test
+    void aDeploymentsApiDecidesWhichEndpointItsRouteServesAndDevEchoServesThemAll() {
+        GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY), Mode.DEV);
+
+        assertThat(config.deployments().get("openai-gpt-image-1").api()).isEqualTo(ModelApi.IMAGES);
+        assertThat(config.deployments().get("openai-gpt-4o-mini").api()).isEqualTo(ModelApi.CHAT);
+        assertThat(config.servableModels(ModelApi.IMAGES)).containsExactly("gpt-image-1", "dev-echo");
+        assertThat(config.servableModels(ModelApi.EMBEDDINGS)).containsExactly("text-embedding-3-small", "text-embedding-3-large", "dev-echo");
+        assertThat(config.servableModels(ModelApi.CHAT)).contains("gpt-4o-mini", "dev-echo").doesNotContain("gpt-image-1", "text-embedding-3-small");
+    }
+
+    @Test
+    void anUnknownApiAnAnthropicImageModelAndAMixedRouteAreProblems() {
+        String json = """
+                {"providers":{"o":{"kind":"openai","base_url":"https://api.openai.com/v1"},
+                              "a":{"kind":"anthropic","base_url":"https://api.anthropic.com"}},
+                 "deployments":{"chat":{"provider":"o","model":"gpt-4o-mini"},
+                                "img":{"provider":"o","model":"gpt-image-1","api":"images"},
+                                "video":{"provider":"o","model":"sora","api":"video"},
+                                "claude-img":{"provider":"a","model":"claude","api":"images"}},
+                 "routes":{"mixed":["chat","img"]}}
+                """;
+
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> GatewayConfigLoader.parse(json, "f.json", Map.of(), Mode.DEV));
+
+        assertThat(String.join("\n", error.problems())).contains(
+                "$.deployments.video.api: unknown api 'video'; expected one of chat, images, embeddings",
+                "$.deployments.claude-img.api: an anthropic provider serves chat only",
+                "$.routes.mixed: mixes deployments of different APIs ([chat, images])");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceWithItsJsonPath() {
         String json = """
                 {
