@@ -142,6 +142,11 @@ public final class Gateway implements AutoCloseable {
 
     /** Each enabled deployment's circuit breaker state (CLOSED, OPEN, HALF_OPEN...), for readiness and status pages. */
     public Map<String, String> breakerStates() {
+        return states(breakers);
+    }
+
+    /** Each breaker's state by deployment name, in order. */
+    static Map<String, String> states(Map<String, CircuitBreaker> breakers) {
         Map<String, String> states = new LinkedHashMap<>();
         breakers.forEach((name, breaker) -> states.put(name, breaker.getState().name()));
         return states;
@@ -151,21 +156,8 @@ public final class Gateway implements AutoCloseable {
     public Completion complete(ChatRequest request) {
         RouteAttempts attempts = attempts(request);
         try {
-            while (true) {
-                RouteAttempts.Attempt attempt = attempts.next();
-                ObjectNode body;
-                try {
-                    body = attempt.upstream().complete(request, attempt.timeout());
-                } catch (UpstreamFailure failure) {
-                    attempts.failed(failure);
-                    continue;
-                } catch (RuntimeException e) {
-                    attempts.abandoned();
-                    throw e;
-                }
-                attempts.succeeded();
-                return settled(new Completion(body, completionUsage(body, request, attempts)));
-            }
+            ObjectNode body = attempts.untilAnswered(attempt -> attempt.upstream().complete(request, attempt.timeout()));
+            return settled(new Completion(body, completionUsage(body, request, attempts)));
         } catch (Refusal e) {
             listener.onUsage(attempts.failedUsage());
             throw e;

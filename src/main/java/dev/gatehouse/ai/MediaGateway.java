@@ -15,7 +15,6 @@ import dev.gatehouse.ai.media.ImageMeter;
 import dev.gatehouse.ai.media.ImageRequest;
 import dev.gatehouse.ai.media.MediaRequests;
 import dev.gatehouse.ai.provider.MediaUpstream;
-import dev.gatehouse.ai.provider.UpstreamFailure;
 import dev.gatehouse.ai.routing.RouteAttempts;
 import dev.gatehouse.ai.routing.RouteStep;
 import dev.gatehouse.refusal.Refusal;
@@ -113,9 +112,7 @@ public final class MediaGateway {
 
     /** Each media deployment's circuit breaker state, for readiness and status pages. */
     public Map<String, String> breakerStates() {
-        Map<String, String> states = new LinkedHashMap<>();
-        breakers.forEach((name, breaker) -> states.put(name, breaker.getState().name()));
-        return states;
+        return Gateway.states(breakers);
     }
 
     private record Call(ObjectNode body, RouteAttempts attempts, boolean devOutput) {}
@@ -125,21 +122,9 @@ public final class MediaGateway {
         ChatRequest named = new ChatRequest(body, alias, 1, requestId);
         RouteAttempts attempts = new RouteAttempts(named, routes.get(api).getOrDefault(alias, List.of()), config.retry(),
                 config.breaker().openFor(), System.nanoTime());
-        while (true) {
-            RouteAttempts.Attempt attempt = attempts.next();
-            Deployment deployment = attempt.step().deployment();
-            ObjectNode answer;
-            try {
-                answer = upstreams.get(api).get(deployment.name()).call(body, items, requestId, attempt.timeout());
-            } catch (UpstreamFailure failure) {
-                attempts.failed(failure);
-                continue;
-            } catch (RuntimeException e) {
-                attempts.abandoned();
-                throw e;
-            }
-            attempts.succeeded();
-            return new Call(answer, attempts, deployment.provider().kind() == ProviderKind.DEV_ECHO);
-        }
+        Map<String, MediaUpstream> byDeployment = upstreams.get(api);
+        ObjectNode answer = attempts.untilAnswered(attempt -> byDeployment.get(attempt.step().deployment().name())
+                .call(body, items, requestId, attempt.timeout()));
+        return new Call(answer, attempts, attempts.current().provider().kind() == ProviderKind.DEV_ECHO);
     }
 }

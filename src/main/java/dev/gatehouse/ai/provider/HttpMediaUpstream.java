@@ -37,12 +37,7 @@ final class HttpMediaUpstream implements MediaUpstream {
         this.api = api;
         this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + api.path());
-        Headers.Builder builder = new Headers.Builder();
-        deployment.provider().headers().forEach(builder::set);
-        if (deployment.provider().apiKey() != null) {
-            builder.set("Authorization", "Bearer " + deployment.provider().apiKey());
-        }
-        this.headers = builder.build();
+        this.headers = HttpUpstream.headers(deployment, new OpenAiDialect());
     }
 
     @Override
