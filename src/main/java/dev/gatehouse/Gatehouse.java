@@ -2,6 +2,7 @@ package dev.gatehouse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.ai.Gateway;
+import dev.gatehouse.ai.MediaGateway;
 import dev.gatehouse.ai.config.GatewayConfig;
 import dev.gatehouse.ai.config.GatewayConfigLoader;
 import dev.gatehouse.ai.tasks.TaskCatalog;
@@ -41,6 +42,7 @@ import dev.gatehouse.taskcache.TaskResultCache;
 import dev.gatehouse.web.BillingEndpoints;
 import dev.gatehouse.web.GatewayEndpoints;
 import dev.gatehouse.web.ImportEndpoints;
+import dev.gatehouse.web.MediaEndpoints;
 import dev.gatehouse.web.MentorEndpoints;
 import dev.gatehouse.web.SalesEndpoints;
 import dev.gatehouse.web.SisterApps;
@@ -143,12 +145,14 @@ public final class Gatehouse implements AutoCloseable {
         MentorEndpoints mentor = new MentorEndpoints(json, endpoints, tasks, files);
         SalesEndpoints sales = new SalesEndpoints(json, endpoints, tasks, new CallAnalyses(db));
         ImportEndpoints imports = new ImportEndpoints(json, authenticator, endpoints, new LocalStorageImport(db));
+        MediaGateway media = new MediaGateway(gatewayConfig, Gateway.defaultHttpClient());
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
         Background background = Background.start(db, settings, env, gateway, quota, tasks, files);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
         BillingEndpoints billing = billing(settings, db, env, authenticator);
         Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background, quota::settlerRunning), endpoints, email,
-                new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports), billing).start();
+                new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports,
+                new MediaEndpoints(endpoints, gateway, media, quota)), billing).start();
         return new Gatehouse(app, gateway, quota, apiKeys, background, endpoints);
     }
 

@@ -83,6 +83,10 @@ class ReadmeExamplesTest {
         assertThat(output(ran, "--plan pro")).contains("plan pro", "\"plan\":\"pro\"", "plan free", "0 of 10 requests used");
         assertThat(output(ran, "/v1/import/learning")).contains("\"object\":\"import.result\"", "\"lesson_progress\":{\"created\":1,\"unchanged\":1",
                 "\"path\":\"$.enrollments[1]\",\"reason\":\"paid_course\"");
+        assertThat(output(ran, "lighthouse.png")).contains("\"object\":\"embedding\"", "\"model\":\"dev-echo\"");
+        java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(dir.resolve("lighthouse.png").toFile());
+        assertThat(png).as("the images example writes a PNG").isNotNull();
+        assertThat(png.getWidth()).isEqualTo(256);
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.gatehouse.ai.chat.UsageListener;
 import dev.gatehouse.ai.config.BreakerPolicy;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.config.GatewayConfig;
+import dev.gatehouse.ai.config.ModelApi;
 import dev.gatehouse.ai.provider.Upstream;
 import dev.gatehouse.ai.provider.UpstreamFailure;
 import dev.gatehouse.ai.routing.RouteAttempts;
@@ -84,7 +85,8 @@ public final class Gateway implements AutoCloseable {
         this.listener = listener;
         this.servableModels = config.servableModels();
         this.devStandIns = config.devStandIns();
-        this.validator = new ChatRequestValidator(servableModels, config.limits().maxInputChars());
+        // Image and embedding aliases are listed by /v1/models but are no chat model (ai.media serves them).
+        this.validator = new ChatRequestValidator(config.servableModels(ModelApi.CHAT), config.limits().maxInputChars());
         this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, "gateway-stream-watchdog");
             thread.setDaemon(true);
@@ -95,7 +97,7 @@ public final class Gateway implements AutoCloseable {
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
         Map<String, RouteStep> steps = new LinkedHashMap<>();
         for (Deployment deployment : config.deployments().values()) {
-            if (!deployment.enabled()) {
+            if (!deployment.enabled() || deployment.api() != ModelApi.CHAT) {
                 continue;
             }
             Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog, openStreams);
@@ -104,7 +106,7 @@ public final class Gateway implements AutoCloseable {
             steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));
         }
         config.routes().forEach((alias, deployments) -> routes.put(alias,
-                deployments.stream().filter(Deployment::enabled).map(d -> steps.get(d.name())).toList()));
+                deployments.stream().filter(d -> steps.containsKey(d.name())).map(d -> steps.get(d.name())).toList()));
         TokenCounter.warmUp();
     }
 
@@ -140,6 +142,11 @@ public final class Gateway implements AutoCloseable {
 
     /** Each enabled deployment's circuit breaker state (CLOSED, OPEN, HALF_OPEN...), for readiness and status pages. */
     public Map<String, String> breakerStates() {
+        return states(breakers);
+    }
+
+    /** Each breaker's state by deployment name, in order. */
+    static Map<String, String> states(Map<String, CircuitBreaker> breakers) {
         Map<String, String> states = new LinkedHashMap<>();
         breakers.forEach((name, breaker) -> states.put(name, breaker.getState().name()));
         return states;
@@ -149,21 +156,8 @@ public final class Gateway implements AutoCloseable {
     public Completion complete(ChatRequest request) {
         RouteAttempts attempts = attempts(request);
         try {
-            while (true) {
-                RouteAttempts.Attempt attempt = attempts.next();
-                ObjectNode body;
-                try {
-                    body = attempt.upstream().complete(request, attempt.timeout());
-                } catch (UpstreamFailure failure) {
-                    attempts.failed(failure);
-                    continue;
-                } catch (RuntimeException e) {
-                    attempts.abandoned();
-                    throw e;
-                }
-                attempts.succeeded();
-                return settled(new Completion(body, completionUsage(body, request, attempts)));
-            }
+            ObjectNode body = attempts.untilAnswered(attempt -> attempt.upstream().complete(request, attempt.timeout()));
+            return settled(new Completion(body, completionUsage(body, request, attempts)));
         } catch (Refusal e) {
             listener.onUsage(attempts.failedUsage());
             throw e;
@@ -265,7 +259,7 @@ public final class Gateway implements AutoCloseable {
         return result;
     }
 
-    private static CircuitBreakerConfig breakerConfig(BreakerPolicy policy) {
+    static CircuitBreakerConfig breakerConfig(BreakerPolicy policy) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(policy.slidingWindowCalls())

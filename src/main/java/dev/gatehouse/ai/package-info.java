@@ -3,7 +3,8 @@
  * ({@code parse}, {@code complete}, {@code stream}, {@code servableModels}, breaker states) is the
  * one entry point. It builds the routes from the gateway config at start and runs each call through
  * routing, a provider and, for streams, the relay. The canonical format in and out is OpenAI Chat
- * Completions.
+ * Completions. {@link dev.gatehouse.ai.MediaGateway} is the entry point for images and embeddings
+ * (OpenAI's Create image and Create embeddings), over the same routing and breakers.
  *
  * <p>Sub-packages, lowest first (each depends only on those before it):
  * <ul>
@@ -17,7 +18,8 @@
  *       dev-echo), the HTTP upstream, upstream SSE reading and translation, failure classification;</li>
  *   <li>{@code ai.routing}: one request's walk along its route: retries with backoff, fallback,
  *       circuit breakers, the overall deadline;</li>
- *   <li>{@code ai.tasks}: server-side prompt templates with typed variables and output schemas.</li>
+ *   <li>{@code ai.tasks}: server-side prompt templates with typed variables and output schemas;</li>
+ *   <li>{@code ai.media}: images and embeddings requests and the image meter.</li>
  * </ul>
  *
  * <p>Must not touch: quotas and admission, auth, HTTP routing, the database, {@code web} or

@@ -39,7 +39,7 @@ final class CrossOrigin {
             "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
             "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
             "x-quota-limit-requests", "x-quota-remaining-requests", "x-quota-limit-tokens", "x-quota-remaining-tokens",
-            "x-quota-reset", "x-gatehouse-dev-stand-in");
+            "x-quota-reset", "x-gatehouse-dev-stand-in", "x-gatehouse-dev-output");
     static final String ALLOWED_METHODS = "GET, POST";
     /** Chromium caps a cached preflight at 2 hours; longer would only be ignored. */
     static final String MAX_AGE_SECONDS = "7200";

@@ -45,12 +45,17 @@ final class GatewayCall {
      * @param shape   turns a whole answer into the response body (streams are relayed as they are)
      */
     void run(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
+        guarded(() -> admitAndCall(ctx, caller, unbound, task, shape));
+    }
+
+    /** Runs one AI request's admission-to-settlement {@code work} as a request {@link #drain} waits for; 503 once draining. */
+    void guarded(Runnable work) {
         inFlight.incrementAndGet();
         try {
             if (draining) {
                 throw Refusal.unavailable("server_shutting_down", "The service is restarting; the request was not sent or charged. Retry shortly.");
             }
-            admitAndCall(ctx, caller, unbound, task, shape);
+            work.run();
         } finally {
             if (inFlight.decrementAndGet() == 0 && draining) {
                 synchronized (idle) {
@@ -97,12 +102,7 @@ final class GatewayCall {
         switch (admission) {
             case Admission.Rejected r -> throw rejection(r);
             case Admission.Admitted a -> {
-                // Dev mode without provider keys: the offline model answers under its own name, and says for whom.
-                String standIn = gateway.devStandIns().get(unbound.alias());
-                if (standIn != null) {
-                    ctx.header(DEV_STAND_IN_HEADER, standIn + " answered for " + unbound.alias() + " (dev mode, no provider key set)");
-                }
-                ChatRequest bound = new ChatRequest(unbound.body(), standIn != null ? standIn : unbound.alias(),
+                ChatRequest bound = new ChatRequest(unbound.body(), servedAs(ctx, gateway, unbound.alias()),
                         Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
                 Usage usage = null;
                 try {
@@ -134,8 +134,26 @@ final class GatewayCall {
     }
 
     private void settle(UUID requestId, Usage u) {
-        quota.settleLater(new Settlement(requestId, u.outcome().name().toLowerCase(Locale.ROOT), u.promptTokens(), u.completionTokens(),
-                u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), u.source().name().toLowerCase(Locale.ROOT)));
+        quota.settleLater(settlement(requestId, u, u.source().name().toLowerCase(Locale.ROOT)));
+    }
+
+    /** What settles {@code u}, its tokens counted as {@code usageSource} says ({@code public.ai_usage.usage_source}). */
+    static Settlement settlement(UUID requestId, Usage u, String usageSource) {
+        return new Settlement(requestId, u.outcome().name().toLowerCase(Locale.ROOT), u.promptTokens(), u.completionTokens(),
+                u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), usageSource);
+    }
+
+    /**
+     * The alias whose route answers {@code alias}: itself, or in dev mode without provider keys the
+     * offline model, which then answers under its own name and says for whom in a header.
+     */
+    static String servedAs(Context ctx, Gateway gateway, String alias) {
+        String standIn = gateway.devStandIns().get(alias);
+        if (standIn == null) {
+            return alias;
+        }
+        ctx.header(DEV_STAND_IN_HEADER, standIn + " answered for " + alias + " (dev mode, no provider key set)");
+        return standIn;
     }
 
     static Refusal rejection(Admission.Rejected r) {

@@ -56,6 +56,11 @@ public final class GatewayEndpoints {
         return call.drain(bound);
     }
 
+    /** Runs another AI endpoint's admitted work so that shutdown waits for it as for chat (see {@link GatewayCall#guarded}). */
+    void guarded(Runnable work) {
+        call.guarded(work);
+    }
+
     public void chatCompletions(Context ctx) {
         Caller caller = caller(ctx, "chat");
         ChatRequest request = gateway.parse(body(ctx), UNBOUND, RequestIds.header(RequestIds.of(ctx)));

@@ -112,6 +112,8 @@ public final class HttpApi {
             config.routes.post("/v1/mentor/resume", sister.mentor()::resume);
             config.routes.post("/v1/sales/call-analyses", sister.sales()::analyse);
             config.routes.post("/v1/import/{app}", sister.imports()::importApp);
+            config.routes.post("/v1/images/generations", sister.media()::images);
+            config.routes.post("/v1/embeddings", sister.media()::embeddings);
             config.routes.post("/v1/billing/checkout", billing::checkout);
             config.routes.post("/v1/billing/portal", billing::portal);
             config.routes.post("/webhooks/stripe", billing::stripeWebhook);

@@ -1,4 +1,7 @@
 package dev.gatehouse.web;
 
-/** The sister apps' endpoints (prompt-enrichment tool, sales-call analyser, AI-mentor extension), routed together. */
-public record SisterApps(MentorEndpoints mentor, SalesEndpoints sales, ImportEndpoints imports) {}
+/**
+ * The sister apps' endpoints (prompt-enrichment tool, sales-call analyser, AI-mentor extension), routed
+ * together, with the gateway's images and embeddings endpoints they asked for.
+ */
+public record SisterApps(MentorEndpoints mentor, SalesEndpoints sales, ImportEndpoints imports, MediaEndpoints media) {}

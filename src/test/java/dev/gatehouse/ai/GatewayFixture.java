@@ -78,6 +78,12 @@ final class GatewayFixture {
                 .route("gpt-4o-mini", "primary", "secondary");
     }
 
+    /** Says which OpenAI API a deployment speaks ({@code images}, {@code embeddings}; chat when never said). */
+    GatewayFixture api(String deployment, String api) {
+        ((ObjectNode) deployments.get(deployment)).put("api", api);
+        return this;
+    }
+
     GatewayFixture route(String alias, String... deploymentNames) {
         ArrayNode steps = routes.putArray(alias);
         for (String name : deploymentNames) {

@@ -33,6 +33,7 @@ class LayeringTest {
             "ai.config", Set.of(),
             "ai.chat", Set.of(),
             "ai.tasks", Set.of(),
+            "ai.media", Set.of("ai.chat"),
             "ai.stream", Set.of("ai.chat"),
             "ai.provider", Set.of("ai.chat", "ai.config", "ai.stream"),
             "ai.routing", Set.of("ai.chat", "ai.config", "ai.provider"));

@@ -43,6 +43,14 @@ public record GatewayConfig(
         return List.copyOf(servable);
     }
 
+    /**
+     * Aliases with at least one enabled deployment that serve {@code api}, in file order. A route serves
+     * the API of its real deployments (the loader keeps them to one); a route of dev-echo alone serves every API.
+     */
+    public List<String> servableModels(ModelApi api) {
+        return servableModels().stream().filter(alias -> routes.get(alias).stream().allMatch(d -> d.serves(api))).toList();
+    }
+
     /** The enabled deployments of an alias in fallback order; empty when the alias is unknown or unservable. */
     public List<Deployment> enabledRoute(String alias) {
         return routes.getOrDefault(alias, List.of()).stream().filter(Deployment::enabled).toList();

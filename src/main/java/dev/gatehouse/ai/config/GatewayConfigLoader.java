@@ -185,7 +185,7 @@ public final class GatewayConfigLoader {
             String name = entry.getKey();
             String path = ConfigReader.path("$.deployments", name);
             ObjectNode d = entry.getValue();
-            file.onlyKnown(d, path, Set.of("provider", "model", "timeout_ms", "enabled"));
+            file.onlyKnown(d, path, Set.of("provider", "model", "timeout_ms", "enabled", "api"));
             String providerName = file.text(d, "provider", path, true);
             Provider provider = providerName == null ? null : providers.get(providerName);
             if (providerName != null && provider == null) {
@@ -199,14 +199,32 @@ public final class GatewayConfigLoader {
             if (enabledNode != null && !enabledNode.isBoolean() && !"auto".equals(enabledNode.asText())) {
                 file.problem(path + ".enabled", "must be true, false or \"auto\"");
             }
+            ModelApi api = api(d, path, provider);
             if (provider == null) {
                 continue;
             }
             String disabledReason = disabledReason(name, path, provider, enabled);
             deployments.put(name, new Deployment(name, provider, model == null ? name : model, timeout,
-                    disabledReason == null, disabledReason));
+                    disabledReason == null, disabledReason, api));
         }
         return deployments;
+    }
+
+    /** The deployment's {@code api} (default chat); images and embeddings need an OpenAI-kind provider (or dev-echo, which serves all). */
+    private ModelApi api(ObjectNode d, String path, Provider provider) {
+        String name = file.text(d, "api", path, false);
+        if (name == null) {
+            return ModelApi.CHAT;
+        }
+        ModelApi api = ModelApi.fromConfigName(name).orElse(null);
+        if (api == null) {
+            file.problem(path + ".api", "unknown api '" + name + "'; expected one of chat, images, embeddings");
+            return ModelApi.CHAT;
+        }
+        if (api != ModelApi.CHAT && provider != null && provider.kind() == ProviderKind.ANTHROPIC) {
+            file.problem(path + ".api", "an anthropic provider serves chat only; images and embeddings need an openai-kind provider");
+        }
+        return api;
     }
 
     /** Null when enabled. {@code "enabled": true} turns a missing key into an error, for production configs that must not limp. */
@@ -271,6 +289,12 @@ public final class GatewayConfigLoader {
                 } else {
                     steps.add(deployment);
                 }
+            }
+            Set<ModelApi> apis = new LinkedHashSet<>();
+            steps.stream().filter(step -> step.provider().kind() != ProviderKind.DEV_ECHO).forEach(step -> apis.add(step.api()));
+            if (apis.size() > 1) {
+                file.problem(path, "mixes deployments of different APIs (" + apis.stream().map(ModelApi::configName).toList()
+                        + "); a route falls back between deployments of one API");
             }
             if (!steps.isEmpty() && steps.stream().noneMatch(Deployment::enabled)) {
                 if (standIn != null) {

@@ -57,13 +57,18 @@ final class HttpUpstream implements Upstream {
         this.dialect = dialect;
         this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
+        this.headers = headers(deployment, dialect);
+        this.watchdog = watchdog;
+    }
+
+    /** What every request to {@code deployment} carries: the provider's configured headers and its key, sent the dialect's way. */
+    static Headers headers(Deployment deployment, Dialect dialect) {
         Headers.Builder builder = new Headers.Builder();
         deployment.provider().headers().forEach(builder::set);
         if (deployment.provider().apiKey() != null) {
             dialect.authorize(builder, deployment.provider().apiKey());
         }
-        this.headers = builder.build();
-        this.watchdog = watchdog;
+        return builder.build();
     }
 
     @Override
@@ -133,7 +138,7 @@ final class HttpUpstream implements Upstream {
                 .build();
     }
 
-    private static UpstreamFailure failure(Response response) {
+    static UpstreamFailure failure(Response response) {
         int status = response.code();
         Refusal callerError = status == 400 || status == 413 || status == 422 ? callerError(response) : null;
         return UpstreamFailure.forStatus(status, RetryAfter.from(response.headers(), Instant.now()), callerError);

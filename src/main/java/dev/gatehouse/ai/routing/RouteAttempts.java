@@ -86,6 +86,40 @@ public final class RouteAttempts {
         }
     }
 
+    /** One try at one attempt: an answer, or the failure that decides what comes next. */
+    @FunctionalInterface
+    public interface Try<T> {
+        T at(Attempt attempt) throws UpstreamFailure;
+    }
+
+    /**
+     * Tries attempt after attempt until one answers, and returns that answer (its attempt is
+     * {@link #current()}); throws the caller's 4xx or the 502/503 {@link #next()} throws. Anything
+     * else thrown gives the attempt's permission back and is rethrown.
+     */
+    public <T> T untilAnswered(Try<T> attempt) {
+        while (true) {
+            Attempt next = next();
+            T answer;
+            try {
+                answer = attempt.at(next);
+            } catch (UpstreamFailure failure) {
+                failed(failure);
+                continue;
+            } catch (RuntimeException e) {
+                abandoned();
+                throw e;
+            }
+            succeeded();
+            return answer;
+        }
+    }
+
+    /** The deployment of the latest attempt. */
+    public Deployment current() {
+        return current.deployment();
+    }
+
     public void succeeded() {
         current.breaker().onSuccess(elapsedNanos(), TimeUnit.NANOSECONDS);
     }

@@ -21,9 +21,9 @@ class GatewayConfigLoaderTest {
     void builtInDefaultWithNoKeysInDevAnswersEveryAliasWithDevEchoAndSaysSoOnce() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of(), Mode.DEV);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "dev-echo");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large", "dev-echo");
         assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("dev-echo");
-        assertThat(config.devStandIns()).containsOnlyKeys("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local")
+        assertThat(config.devStandIns()).containsOnlyKeys("gpt-4o-mini", "claude-haiku", "gemini-flash", "llama-local", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large")
                 .containsValue("dev-echo");
         assertThat(config.deployments().get("openai-gpt-4o-mini").enabled()).isFalse();
         assertThat(config.deployments().get("openai-gpt-4o-mini").disabledReason()).isEqualTo("OPENAI_API_KEY not set");
@@ -67,7 +67,7 @@ class GatewayConfigLoaderTest {
     void keysInTheEnvironmentMakeTheirAliasesServable() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY, "ANTHROPIC_API_KEY", "sk-ant-x"), Mode.DEV);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "dev-echo");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large", "dev-echo");
         assertThat(config.enabledRoute("gpt-4o-mini")).extracting(Deployment::name).containsExactly("openai-gpt-4o-mini");
         assertThat(config.providers().get("openai").apiKey()).isEqualTo(OPENAI_KEY);
     }
@@ -76,7 +76,7 @@ class GatewayConfigLoaderTest {
     void productionNeverServesTheDevModel() {
         GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY), Mode.PRODUCTION);
 
-        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash");
+        assertThat(config.servableModels()).containsExactly("gpt-4o-mini", "claude-haiku", "gemini-flash", "gpt-image-1", "text-embedding-3-small", "text-embedding-3-large");
         assertThat(config.deployments().get("dev-echo").disabledReason()).contains("disabled in production");
     }
 
@@ -91,6 +91,37 @@ class GatewayConfigLoaderTest {
         assertThatThrownBy(() -> GatewayConfigLoader.parse(json, "f.json", Map.of(), Mode.PRODUCTION))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("$.deployments.dev-echo.enabled: dev-echo is a development model");
+    }
+
+    @Test
+    void aDeploymentsApiDecidesWhichEndpointItsRouteServesAndDevEchoServesThemAll() {
+        GatewayConfig config = GatewayConfigLoader.load(Map.of("OPENAI_API_KEY", OPENAI_KEY), Mode.DEV);
+
+        assertThat(config.deployments().get("openai-gpt-image-1").api()).isEqualTo(ModelApi.IMAGES);
+        assertThat(config.deployments().get("openai-gpt-4o-mini").api()).isEqualTo(ModelApi.CHAT);
+        assertThat(config.servableModels(ModelApi.IMAGES)).containsExactly("gpt-image-1", "dev-echo");
+        assertThat(config.servableModels(ModelApi.EMBEDDINGS)).containsExactly("text-embedding-3-small", "text-embedding-3-large", "dev-echo");
+        assertThat(config.servableModels(ModelApi.CHAT)).contains("gpt-4o-mini", "dev-echo").doesNotContain("gpt-image-1", "text-embedding-3-small");
+    }
+
+    @Test
+    void anUnknownApiAnAnthropicImageModelAndAMixedRouteAreProblems() {
+        String json = """
+                {"providers":{"o":{"kind":"openai","base_url":"https://api.openai.com/v1"},
+                              "a":{"kind":"anthropic","base_url":"https://api.anthropic.com"}},
+                 "deployments":{"chat":{"provider":"o","model":"gpt-4o-mini"},
+                                "img":{"provider":"o","model":"gpt-image-1","api":"images"},
+                                "video":{"provider":"o","model":"sora","api":"video"},
+                                "claude-img":{"provider":"a","model":"claude","api":"images"}},
+                 "routes":{"mixed":["chat","img"]}}
+                """;
+
+        ConfigException error = catchThrowableOfType(ConfigException.class, () -> GatewayConfigLoader.parse(json, "f.json", Map.of(), Mode.DEV));
+
+        assertThat(String.join("\n", error.problems())).contains(
+                "$.deployments.video.api: unknown api 'video'; expected one of chat, images, embeddings",
+                "$.deployments.claude-img.api: an anthropic provider serves chat only",
+                "$.routes.mixed: mixes deployments of different APIs ([chat, images])");
     }
 
     @Test
