@@ -66,6 +66,12 @@ class ReadmeExamplesTest {
         assertThat(blocks.stream().filter(Block::skipped).map(b -> b.code().lines().findFirst().orElse(""))).containsExactly("./gatehouse", "./gatehouse test",
                 "supabase start        # applies supabase/migrations and supabase/seed.sql to the local database");
 
+        // a curl that shows neither its failure (--fail-with-body) nor its status would let a 401 pass as an example that works
+        assertThat(blocks.stream().filter(b -> !b.skipped()).flatMap(b -> b.code().lines()))
+                .filteredOn(line -> line.matches(".*\\bcurl\\b.*"))
+                .as("every curl in README fails on an HTTP error or prints its status")
+                .allMatch(line -> line.contains("--fail-with-body") || line.contains("%{http_code}"));
+
         List<Ran> ran = new ArrayList<>();
         for (Block b : blocks) {
             if (!b.skipped()) {
@@ -81,6 +87,8 @@ class ReadmeExamplesTest {
         assertThat(output(ran, "seq 1 11").lines().filter(l -> l.matches("\\d{3}")).toList())
                 .as("ten 200s, then 429").containsExactly("200", "200", "200", "200", "200", "200", "200", "200", "200", "200", "429");
         assertThat(output(ran, "--plan pro")).contains("plan pro", "\"plan\":\"pro\"", "plan free", "0 of 10 requests used");
+        assertThat(output(ran, "/v1/sales/call-analyses")).contains("\"object\":\"call_analysis\"");
+        assertThat(output(ran, "/v1/mentor/ask")).contains("\"object\":\"mentor.answer\"", "\"object\":\"resume.review\"");
         assertThat(output(ran, "/v1/import/learning")).contains("\"object\":\"import.result\"", "\"lesson_progress\":{\"created\":1,\"unchanged\":1",
                 "\"path\":\"$.enrollments[1]\",\"reason\":\"paid_course\"");
         assertThat(output(ran, "lighthouse.png")).contains("\"object\":\"embedding\"", "\"model\":\"dev-echo\"");
