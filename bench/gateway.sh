@@ -5,6 +5,7 @@
 # Usage: bench/gateway.sh [--quick] [--profile]
 #   --quick    a few minutes (shorter phases, fewer rates); the full run takes about 12 minutes
 #   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
+#   --streams-only  only the many-streams phase, written to target/bench/RESULTS-streams.md
 #   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
 #   of an embedded one.
 # Loopback only. Three JVMs (upstream, service, load generator), each stopped by PID on exit and each
@@ -15,8 +16,8 @@ quick=false
 for a in "$@"; do
   case "$a" in
     --quick) quick=true ;;
-    --profile) ;;
-    *) echo "unknown option: $a (use --quick, --profile)" >&2; exit 2 ;;
+    --profile|--streams-only) ;;
+    *) echo "unknown option: $a (use --quick, --profile, --streams-only)" >&2; exit 2 ;;
   esac
 done
 JAVA_HOME="$(./gatehouse jdk)"   # a JDK 21+, found as ./gatehouse finds it

@@ -22,7 +22,29 @@ public final class HttpApi {
      */
     static final int MAX_HEADER_BYTES = BearerCredentials.MAX_LENGTH + 16 * 1024;
 
+    /**
+     * Connections waiting to be accepted. Jetty's default (0) leaves the JDK's backlog of 50: a burst
+     * of callers opening streams at once (thousands of browsers after a deploy, the benchmark's
+     * 1,000 connects a second) overflowed it, and the kernel dropped their SYNs, so they waited 1, 3,
+     * 7 s and timed out connecting. The kernel caps it at {@code net.core.somaxconn}.
+     */
+    static final int ACCEPT_QUEUE = 4096;
+
     private HttpApi() {}
+
+    /** Sets {@link #ACCEPT_QUEUE} on the server's connectors as it starts (Javalin adds them after its server hooks run). */
+    static void deepAcceptQueue(org.eclipse.jetty.server.Server server) {
+        server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                for (org.eclipse.jetty.server.Connector c : server.getConnectors()) {
+                    if (c instanceof org.eclipse.jetty.server.ServerConnector connector) {
+                        connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                    }
+                }
+            }
+        });
+    }
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
             CertificateEndpoints certificates, SisterApps sister, BillingEndpoints billing) {
@@ -36,7 +58,10 @@ public final class HttpApi {
             config.startup.showJavalinBanner = false;
             config.http.prefer405over404 = true;
             config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
-            config.jetty.modifyServer(server -> server.setErrorHandler(jettyErrors));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(jettyErrors);
+                deepAcceptQueue(server);
+            });
             config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyErrors));
 
             config.routes.before(ctx -> {

@@ -69,7 +69,8 @@ final class BenchReport {
                 Optional.of(mib(facts.get("rss_peak_sampled")) + " (" + mib(facts.get("rss_idle")) + ")"), "");
         md.append("\nStreams: each trickles ").append(BenchUpstream.TRICKLE_CHUNKS).append(" chunks ").append(BenchUpstream.TRICKLE_INTERVAL.toMillis())
                 .append(" ms apart; opened at 1,000/s; most open at once: ").append(facts.get("streams_max_open")).append("; phase took ")
-                .append(facts.get("streams_seconds")).append(" s; load average then ").append(facts.get("streams_load")).append(".\n\n");
+                .append(facts.get("streams_seconds")).append(" s; load average then ").append(facts.get("streams_load"))
+                .append(". Failures by cause: ").append(facts.get("streams_failures")).append(".\n\n");
 
         md.append("## Every phase\n\n");
         md.append("closed = N callers in a loop (load = N); open = fixed rate, latency from each request's due time (load = req/s); ")

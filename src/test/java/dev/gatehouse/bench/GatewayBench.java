@@ -22,7 +22,16 @@ import java.util.Map;
 public final class GatewayBench {
     /** How long and how wide a run is: the full one or the few-minutes quick one. */
     record Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users,
-                int[] rates, int streams, boolean profile) {
+                int[] rates, int streams, boolean profile, boolean streamsOnly) {
+        Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users, int[] rates, int streams,
+             boolean profile) {
+            this(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, false);
+        }
+
+        Plan onlyStreams() {
+            return new Plan(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, true);
+        }
+
         static Plan of(boolean quick, int streams, boolean profile) {
             return quick
                     ? new Plan(true, 10, 4, 1, new int[] {1, 16, 64}, new int[] {200, 1}, new int[] {500, 1000, 2000, 3000}, streams, profile)
@@ -52,6 +61,9 @@ public final class GatewayBench {
             case "load" -> {
                 List<String> flags = Arrays.asList(args).subList(4, args.length);
                 Plan plan = Plan.of(flags.contains("--quick"), Integer.parseInt(args[2]), flags.contains("--profile"));
+                if (flags.contains("--streams-only")) {
+                    plan = plan.onlyStreams();
+                }
                 Map<String, String> endpoints = new HashMap<>();
                 for (String line : Files.readAllLines(Path.of(args[1]))) {
                     int eq = line.indexOf('=');
@@ -61,7 +73,8 @@ public final class GatewayBench {
                 }
                 GatewayBench bench = new GatewayBench(plan, endpoints);
                 bench.run();
-                BenchReport.write(Path.of(args[3]), plan, bench.rows, bench.facts);
+                // A streams-only run is for looking at that phase; it never replaces the full results.
+                BenchReport.write(plan.streamsOnly() ? Path.of("target/bench/RESULTS-streams.md") : Path.of(args[3]), plan, bench.rows, bench.facts);
             }
             default -> throw new IllegalArgumentException("usage: upstream <port-file> <seconds> | serve <endpoints-file> <upstream-url> <seconds>"
                     + " | load <endpoints-file> <streams> <results.md> [--quick] [--profile]");
@@ -88,6 +101,12 @@ public final class GatewayBench {
         client.closed(direct, 16, plan.warmupSeconds, false);
         client.closed(gateway, 16, plan.warmupSeconds, false);
         client.closed(gateway, 4, 2, true);
+        if (plan.streamsOnly()) {
+            holdStreams(gateway);
+            facts.put("load_after", loadAverage());
+            facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+            return;
+        }
         for (int users : plan.users) {
             for (int c : plan.concurrencies) {
                 if (users == 1 && plan.quick && c != 16) {
@@ -182,6 +201,7 @@ public final class GatewayBench {
         facts.put("streams_errors", Integer.toString(held.errors()));
         facts.put("streams_max_open", Integer.toString(held.maxOpen()));
         facts.put("streams_seconds", String.format("%.1f", held.seconds()));
+        facts.put("streams_failures", held.failures().isEmpty() ? "none" : held.failures().toString());
         facts.put("heap_idle", Long.toString(idle.get("heap_used")));
         facts.put("heap_peak_sampled", Long.toString(peak[0]));
         facts.put("heap_max", Long.toString(after.get("heap_max")));

@@ -28,7 +28,7 @@ final class LoadClient {
     static final String TRICKLE = "{\"model\":\"bench-trickle\",\"max_tokens\":32,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(10)).build();
+            .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(30)).build();
 
     /** Where the load goes and as whom: {@code baseUrl} plus the tokens it cycles through (one per user). */
     record Target(String name, String baseUrl, List<String> tokens) {
@@ -83,23 +83,40 @@ final class LoadClient {
      * it failed (not 200, no {@code [DONE]}, or an error event).
      */
     long stream(Target t, String body, int n) {
+        return stream(t, body, n, null);
+    }
+
+    /** As {@link #stream(Target, String, int)}, counting why a stream failed in {@code failures} when given. */
+    long stream(Target t, String body, int n, java.util.Map<String, AtomicInteger> failures) {
         long start = System.nanoTime();
+        String failure;
         try {
             HttpResponse<InputStream> res = client.send(request(t, body, n), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = res.body()) {
                 int first = in.read();
                 long ttfb = System.nanoTime() - start;
-                byte[] rest = in.readAllBytes();
-                String text = new String(rest, StandardCharsets.UTF_8);
-                boolean ok = res.statusCode() == 200 && first >= 0 && text.contains("[DONE]") && !text.contains("\"error\"");
-                return ok ? ttfb : -1;
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                if (res.statusCode() == 200 && first >= 0 && text.contains("[DONE]") && !text.contains("\"error\"")) {
+                    return ttfb;
+                }
+                failure = res.statusCode() != 200 ? "HTTP " + res.statusCode() + " " + errorCode(text)
+                        : text.contains("\"error\"") ? "error event " + errorCode(text) : "no [DONE]";
             }
         } catch (IOException e) {
-            return -1;
+            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            failure = "interrupted";
         }
+        if (failures != null) {
+            failures.computeIfAbsent(failure, k -> new AtomicInteger()).incrementAndGet();
+        }
+        return -1;
+    }
+
+    private static String errorCode(String body) {
+        int at = body.indexOf("\"code\":");
+        return at < 0 ? "" : body.substring(at, Math.min(body.length(), at + 40)).split("[,}]")[0];
     }
 
     /** {@code concurrency} callers, each calling in a loop for {@code seconds}; streaming records time to first byte. */
@@ -186,7 +203,7 @@ final class LoadClient {
     }
 
     /** What holding many streams at once showed. */
-    record Held(int streams, int ok, int errors, int maxOpen, double seconds) {}
+    record Held(int streams, int ok, int errors, int maxOpen, double seconds, java.util.Map<String, AtomicInteger> failures) {}
 
     /** Opens {@code streams} trickling streams at {@code perSecond}, holds them to their end, counts failures. */
     Held hold(Target t, int streams, int perSecond) {
@@ -194,6 +211,7 @@ final class LoadClient {
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger open = new AtomicInteger();
         AtomicLong maxOpen = new AtomicLong();
+        java.util.Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
         long start = System.nanoTime();
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < streams; i++) {
@@ -205,13 +223,13 @@ final class LoadClient {
                 int n = i;
                 callers.submit(() -> {
                     maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-                    long r = stream(t, TRICKLE, n);
+                    long r = stream(t, TRICKLE, n, failures);
                     open.decrementAndGet();
                     (r < 0 ? errors : ok).incrementAndGet();
                 });
             }
         }
-        return new Held(streams, ok.get(), errors.get(), (int) maxOpen.get(), (System.nanoTime() - start) / 1e9);
+        return new Held(streams, ok.get(), errors.get(), (int) maxOpen.get(), (System.nanoTime() - start) / 1e9, failures);
     }
 
     /** A plain GET, for the server's control port. */
