@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
@@ -30,6 +32,7 @@ public final class AuthUserStatuses implements UserStatusLookup {
     private final long ttlNanos;
     private final LongSupplier nanoTime;
     private final ConcurrentHashMap<UUID, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, CompletableFuture<UserStatus>> inFlight = new ConcurrentHashMap<>();
 
     AuthUserStatuses(UserStatusLookup database, long ttlNanos, LongSupplier nanoTime) {
         this.database = database;
@@ -48,7 +51,7 @@ public final class AuthUserStatuses implements UserStatusLookup {
         if (e != null && now - e.expiresAtNanos() < 0) {
             return e.status();
         }
-        UserStatus status = database.of(userId);
+        UserStatus status = readOnce(userId);
         if (entries.size() >= MAX_ENTRIES) {
             entries.values().removeIf(old -> now - old.expiresAtNanos() >= 0);
             if (entries.size() > MAX_ENTRIES * 3 / 4) {
@@ -57,6 +60,36 @@ public final class AuthUserStatuses implements UserStatusLookup {
         }
         entries.put(userId, new Entry(status, now + ttlNanos));
         return status;
+    }
+
+    /**
+     * One read per user at a time: callers that miss together (a user's first requests, thousands of
+     * streams opened at once) share the one in flight instead of each taking a pooled connection.
+     * A failed read fails every caller that shared it (fail closed).
+     */
+    private UserStatus readOnce(UUID userId) throws SQLException {
+        CompletableFuture<UserStatus> mine = new CompletableFuture<>();
+        CompletableFuture<UserStatus> running = inFlight.putIfAbsent(userId, mine);
+        if (running != null) {
+            try {
+                return running.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof SQLException sql ? sql : new SQLException("reading the user's status failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while reading the user's status", e);
+            }
+        }
+        try {
+            UserStatus status = database.of(userId);
+            mine.complete(status);
+            return status;
+        } catch (SQLException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(userId, mine);
+        }
     }
 
     private static UserStatus read(DataSource db, UUID userId) throws SQLException {

@@ -5,8 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.UUID;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admits AI requests against the caller's plan in one database round trip ({@code private.ai_admit})
+ * Admits AI requests against the caller's plan in one database round trip ({@link GroupAdmission})
  * and settles them afterwards without holding up the caller's response. With the database
  * unreachable, admission fails closed with 503: an unmetered request is never let through.
  */
 public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
-    private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
     /** No row when the user is gone: a deleted account's token must not read a fresh free-plan summary. */
     private static final String SUMMARY = """
             select s.* from private.ai_usage_summary(?) s
@@ -34,15 +31,36 @@ public final class QuotaGate implements AutoCloseable {
     private static final String SWEEP = "select private.ai_sweep_expired()";
     private static final int MAX_BATCH = 500;
     private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long SETTLE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** Admission groups in flight at once; each holds one pooled connection while it runs. */
+    private static final int ADMISSION_LANES = 4;
 
     private final DataSource db;
+    private final GroupAdmission groups;
+    private final long settleWindowNanos;
     private final BlockingQueue<Settlement> pending = new LinkedBlockingQueue<>();
     private volatile Thread settler;
     private volatile boolean closing;
 
     public QuotaGate(DataSource db) {
+        this(db, ADMISSION_LANES, SETTLE_WINDOW_NANOS);
+    }
+
+    private QuotaGate(DataSource db, int admissionLanes, long settleWindowNanos) {
         this.db = db;
+        this.groups = new GroupAdmission(db, admissionLanes);
+        this.settleWindowNanos = settleWindowNanos;
         this.settler = startSettler();
+    }
+
+    /**
+     * A gate with other admission lanes (0: each caller admitted alone, as before group admission)
+     * and settlement window (0: a batch is what is queued at that moment), for benchmarks that
+     * compare them. The service uses {@link #QuotaGate(DataSource)}.
+     */
+    public static QuotaGate tuned(DataSource db, int admissionLanes, java.time.Duration settleWindow) {
+        return new QuotaGate(db, admissionLanes, settleWindow.toNanos());
     }
 
     /** One admission request: who, what, and its worst-case size. */
@@ -53,39 +71,10 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** Admits or refuses {@code ask}, in a group with whatever admissions arrive at the same moment. */
     public Admission admit(Ask ask) {
-        UUID requestId = ask.requestId();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT)) {
-            ps.setObject(1, ask.userId());
-            ps.setObject(2, requestId);
-            ps.setString(3, ask.model());
-            ps.setString(4, ask.task());
-            ps.setBoolean(5, ask.stream());
-            ps.setInt(6, ask.promptTokens());
-            if (ask.requestedOutputTokens() == null) {
-                ps.setNull(7, java.sql.Types.INTEGER);
-            } else {
-                ps.setInt(7, ask.requestedOutputTokens());
-            }
-            ps.setObject(8, ask.apiKeyId());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                Limits limits = new Limits(
-                        rs.getString("plan_id"),
-                        rs.getInt("rpm_limit"),
-                        rs.getInt("rpm_remaining"),
-                        rs.getDouble("rpm_reset_seconds"),
-                        instant(rs.getTimestamp("period_start")),
-                        instant(rs.getTimestamp("period_end")),
-                        (Integer) rs.getObject("requests_limit"),
-                        rs.getInt("requests_used"),
-                        (Long) rs.getObject("tokens_limit"),
-                        rs.getLong("tokens_used"));
-                if (rs.getBoolean("admitted")) {
-                    return new Admission.Admitted(requestId, rs.getInt("granted_output_tokens"), limits);
-                }
-                return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
-            }
+        try {
+            return groups.admit(ask);
         } catch (SQLException e) {
             if (userGone(e)) {
                 // Not an outage: the token outlived its user, whose rows reference auth.users. Nothing was written.
@@ -190,7 +179,7 @@ public final class QuotaGate implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                pending.drainTo(batch, MAX_BATCH - 1);
+                collectFor(batch, settleWindowNanos);
                 settleIsolated(batch);
             } catch (InterruptedException e) {
                 if (!closing) {
@@ -203,6 +192,27 @@ public final class QuotaGate implements AutoCloseable {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * Settlement batched by time: what arrives within {@code windowNanos} of the first joins its
+     * transaction, so at any rate the settler writes at most about 1 / window transactions a second.
+     * Nobody waits for it: the reservation holds the request's limits meanwhile.
+     */
+    private void collectFor(List<Settlement> batch, long windowNanos) throws InterruptedException {
+        long end = System.nanoTime() + windowNanos;
+        while (batch.size() < MAX_BATCH) {
+            pending.drainTo(batch, MAX_BATCH - batch.size());
+            long left = end - System.nanoTime();
+            if (batch.size() >= MAX_BATCH || left <= 0 || closing) {
+                return;
+            }
+            Settlement next = pending.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
         }
     }
 
@@ -275,6 +285,11 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** The most admissions one round trip has carried so far (group admission). */
+    public int largestAdmissionGroup() {
+        return groups.largestGroup();
+    }
+
     /** Settlements waiting for the settler. */
     public int queued() {
         return pending.size();
@@ -285,16 +300,13 @@ public final class QuotaGate implements AutoCloseable {
         return settler.isAlive();
     }
 
-    private static Instant instant(Timestamp t) {
-        return t == null ? null : t.toInstant();
-    }
-
     /**
      * Settles everything still queued, then stops. Call it after the HTTP layer has drained (no
      * request in flight) and before the pool closes; anything settled after this is written at once.
      */
     @Override
     public void close() {
+        groups.close();
         closing = true;
         try {
             settler.join(java.time.Duration.ofSeconds(30));

@@ -27,7 +27,29 @@ public final class HttpApi {
     /** How long Jetty's stop waits for requests in progress, after the gateway's own drain of AI calls. */
     private static final long STOP_TIMEOUT_MS = 10_000;
 
+    /**
+     * Connections waiting to be accepted. Jetty's default (0) leaves the JDK's backlog of 50: a burst
+     * of callers opening streams at once (thousands of browsers after a deploy, the benchmark's
+     * 1,000 connects a second) overflowed it, and the kernel dropped their SYNs, so they waited 1, 3,
+     * 7 s and timed out connecting. The kernel caps it at {@code net.core.somaxconn}.
+     */
+    static final int ACCEPT_QUEUE = 4096;
+
     private HttpApi() {}
+
+    /** Sets {@link #ACCEPT_QUEUE} on the server's connectors as it starts (Javalin adds them after its server hooks run). */
+    static void deepAcceptQueue(org.eclipse.jetty.server.Server server) {
+        server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                for (org.eclipse.jetty.server.Connector c : server.getConnectors()) {
+                    if (c instanceof org.eclipse.jetty.server.ServerConnector connector) {
+                        connector.setAcceptQueueSize(ACCEPT_QUEUE);
+                    }
+                }
+            }
+        });
+    }
 
     /** {@code "METHOD path"} of every route {@code app} registered (filters and preflights aside), as Javalin holds them. */
     public static java.util.List<String> routes(Javalin app) {
@@ -66,6 +88,7 @@ public final class HttpApi {
                 // Graceful stop: the connector stops accepting, and requests in progress (a handler that has
                 // returned but whose response is not yet written, a webhook mid-transaction) get this long to finish.
                 server.setStopTimeout(STOP_TIMEOUT_MS);
+                deepAcceptQueue(server);
             });
             config.jetty.modifyServletContextHandler(context -> {
                 context.setErrorHandler(jettyErrors);

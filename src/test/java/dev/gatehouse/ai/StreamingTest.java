@@ -98,7 +98,8 @@ class StreamingTest {
     @Test
     void usageChunkIsRelayedLastWhenTheCallerAsked() {
         primaryStreams(sse(ProviderWire.openAiStream("Hello", " world")));
-        Gateway gateway = primaryThenSecondary();
+        // Timeouts are not what this test is about: a generous one keeps a loaded machine from turning it into a fallback test.
+        Gateway gateway = primaryThenSecondary(gateway().attemptTimeoutMs(15_000));
         RecordingSink caller = RecordingSink.recording();
 
         gateway.stream(askStreaming(gateway, "gpt-4o-mini", "Hi", true), caller);
@@ -216,7 +217,9 @@ class StreamingTest {
         stalling.start();
         try {
             secondaryStreams("never", " used");
-            Gateway gateway = gateways.build(gateway().attemptTimeoutMs(300)
+            // The silence lasts 5 s; the attempt timeout (1.5 s) must end the stream well before that. It is not
+            // shorter because the same timeout bounds the first event, which a loaded machine can delay past 300 ms.
+            Gateway gateway = gateways.build(gateway().attemptTimeoutMs(1_500)
                     .openAi("stalling", "http://127.0.0.1:" + stalling.getAddress().getPort() + "/stalling/v1")
                     .openAi("secondary", upstream.baseUrl() + "/secondary/v1")
                     .route("gpt-4o-mini", "stalling", "secondary"));
@@ -225,7 +228,8 @@ class StreamingTest {
             long start = System.nanoTime();
             StreamResult result = gateway.stream(askStreaming(gateway, "gpt-4o-mini", "Hi", false), caller);
 
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_000));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("ended by the timeout, not by the upstream's 5 s stall")
+                    .isLessThan(Duration.ofMillis(4_500));
             assertThat(result.outcome()).isEqualTo(Outcome.FAILED_AFTER_FIRST_BYTE);
             assertThat(caller.content()).isEqualTo("first second");
             assertThat(caller.json().getLast().at("/error/code").asText()).isEqualTo("upstream_error");

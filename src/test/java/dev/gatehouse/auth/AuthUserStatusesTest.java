@@ -47,6 +47,47 @@ class AuthUserStatusesTest {
     }
 
     @Test
+    void callersThatMissTogetherShareOneRead() throws Exception {
+        // given a read that waits until twenty callers have asked for the same user
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger slowReads = new AtomicInteger();
+        AuthUserStatuses slow = new AuthUserStatuses(id -> {
+            slowReads.incrementAndGet();
+            try {
+                asked.await();
+            } catch (InterruptedException e) {
+                throw new java.sql.SQLException(e);
+            }
+            return UserStatus.BANNED;
+        }, ttl, now::get);
+        UUID user = UUID.randomUUID();
+
+        // when they all miss at once
+        java.util.List<java.util.concurrent.Future<UserStatus>> answers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 20; i++) {
+                answers.add(pool.submit(() -> slow.of(user)));
+            }
+            org.awaitility.Awaitility.await().until(() -> slowReads.get() >= 1);
+            asked.countDown();
+            // then one read answered them all
+            for (var answer : answers) {
+                assertThat(answer.get()).isEqualTo(UserStatus.BANNED);
+            }
+        }
+        assertThat(slowReads.get()).isLessThanOrEqualTo(2); // a caller may arrive after the first read ended and before it was remembered
+    }
+
+    @Test
+    void aFailedSharedReadFailsEveryCallerThatSharedIt() {
+        AuthUserStatuses failing = new AuthUserStatuses(id -> {
+            throw new java.sql.SQLException("database unreachable", "08001");
+        }, ttl, now::get);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.of(UUID.randomUUID())).isInstanceOf(java.sql.SQLException.class);
+    }
+
+    @Test
     void usersAreRememberedSeparately() throws Exception {
         statuses.of(UUID.randomUUID());
         statuses.of(UUID.randomUUID());

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The gateway benchmark (issue 14): direct vs through the gateway, interleaved, in closed loop
+# (concurrency 1, 16, 64), open loop (fixed rates up to saturation), 1 and 200 users, stream time to
+# first byte, and thousands of trickling streams held at once. Writes bench/RESULTS.md.
+# Usage: bench/gateway.sh [--quick] [--profile]
+#   --quick    a few minutes (shorter phases, fewer rates); the full run takes about 12 minutes
+#   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
+#   --streams-only  only the many-streams phase, written to target/bench/RESULTS-streams.md
+#   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
+#   of an embedded one.
+# Loopback only. Three JVMs (upstream, service, load generator), each stopped by PID on exit and each
+# ending by itself after its bound.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=true ;;
+    --profile|--streams-only) ;;
+    *) echo "unknown option: $a (use --quick, --profile, --streams-only)" >&2; exit 2 ;;
+  esac
+done
+JAVA_HOME="$(./gatehouse jdk)"   # a JDK 21+, found as ./gatehouse finds it
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+nice -n 10 ./mvnw -q -B -ntp -DskipTests test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+mkdir -p target/bench
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if $quick; then bound=900; else bound=1800; fi
+# The service holds two sockets per stream (caller and upstream): stay inside this shell's open-files limit.
+fds=$(ulimit -n)
+streams=$(( (fds - 600) / 2 ))
+[ "$streams" -gt 10000 ] && streams=10000
+jvm=(-XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp")
+java -Xmx512m "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" &
+pids+=($!)
+for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
+[ -s "$work/upstream-port" ] || { echo "the bench upstream did not start" >&2; exit 1; }
+# The service's heap is capped at the design's 1 GiB: the streams phase must fit in it.
+java -Xmx1g "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" &
+pids+=($!)
+for _ in $(seq 1 240); do [ -s "$work/endpoints" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
+[ -s "$work/endpoints" ] || { echo "the bench service did not start" >&2; exit 1; }
+echo "service up; streams phase: $streams streams (open-files limit $fds); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+timeout "$bound" java -Xmx2g "${jvm[@]}" dev.gatehouse.bench.GatewayBench load "$work/endpoints" "$streams" bench/RESULTS.md "$@"
+echo "wrote bench/RESULTS.md"

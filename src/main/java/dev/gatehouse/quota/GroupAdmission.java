@@ -1,0 +1,222 @@
+package dev.gatehouse.quota;
+
+import dev.gatehouse.quota.QuotaGate.Ask;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admission like group commit: a few lanes each take whatever admissions are waiting and admit
+ * them in one round trip and one transaction ({@code private.ai_admit_many}); a caller that finds a
+ * lane free goes alone ({@code private.ai_admit}). Under load the groups grow by themselves, so
+ * Postgres pays a call, a transaction and a pooled connection per group instead of per request.
+ * Each admission inside a group is the same {@code ai_admit}, so limits stay exact (see the
+ * migration). A group that fails for any reason but an unreachable database is retried one by one,
+ * so one caller's problem (a deleted user, a deadlock) never refuses the others.
+ */
+final class GroupAdmission implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupAdmission.class);
+    private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String ADMIT_MANY = "select * from private.ai_admit_many(?, ?, ?, ?, ?, ?, ?, ?)";
+    static final int MAX_GROUP = 64;
+    /** How long a caller waits for its lane before failing closed; far above any healthy admission. */
+    private static final long WAIT_SECONDS = 30;
+
+    private record Waiting(Ask ask, CompletableFuture<Admission> result) {}
+
+    private final DataSource db;
+    private final BlockingQueue<Waiting> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> lanes = new ArrayList<>();
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** @param lanes how many groups may be in flight at once (each holds one pooled connection); 0: every caller alone */
+    GroupAdmission(DataSource db, int lanes) {
+        this.db = db;
+        for (int i = 0; i < lanes; i++) {
+            this.lanes.add(Thread.ofVirtual().name("quota-admission-" + i).start(this::serve));
+        }
+    }
+
+    /** Admits {@code ask}; throws what the database threw (the gate decides what the caller hears). */
+    Admission admit(Ask ask) throws SQLException {
+        if (closed || lanes.isEmpty()) {
+            return one(ask);
+        }
+        Waiting w = new Waiting(ask, new CompletableFuture<>());
+        queue.add(w);
+        if (closed && queue.remove(w)) {
+            return one(ask); // closed while queueing: no lane will take it
+        }
+        try {
+            return w.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new IllegalStateException("admission failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new SQLTransientConnectionException("no admission lane answered within " + WAIT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for admission");
+        }
+    }
+
+    private void serve() {
+        List<Waiting> group = new ArrayList<>(MAX_GROUP);
+        while (!closed) {
+            try {
+                group.add(queue.take());
+                queue.drainTo(group, MAX_GROUP - 1);
+                admitGroup(group);
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException | Error e) {
+                log.error("an admission lane hit an unexpected failure; it carries on", e);
+            } finally {
+                for (Waiting w : group) {
+                    w.result().completeExceptionally(new SQLTransientConnectionException("admission lane failed"));
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void admitGroup(List<Waiting> group) {
+        largest.accumulateAndGet(group.size(), Math::max);
+        if (group.size() > 1) {
+            try {
+                List<Admission> results = many(group.stream().map(Waiting::ask).toList());
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).result().complete(results.get(i));
+                }
+                return;
+            } catch (SQLException e) {
+                if (unreachable(e)) {
+                    group.forEach(w -> w.result().completeExceptionally(e));
+                    return;
+                }
+                log.debug("group admission of {} failed ({}: {}); admitting them one by one", group.size(), e.getSQLState(), e.getMessage());
+            }
+        }
+        for (Waiting w : group) {
+            try {
+                w.result().complete(one(w.ask()));
+            } catch (SQLException | RuntimeException e) {
+                w.result().completeExceptionally(e);
+            }
+        }
+    }
+
+    /** No connection, or it broke: every retry would wait for the pool again, so the whole group fails closed now. */
+    private static boolean unreachable(SQLException e) {
+        return e instanceof SQLTransientConnectionException || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
+    }
+
+    private Admission one(Ask ask) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT)) {
+            ps.setObject(1, ask.userId());
+            ps.setObject(2, ask.requestId());
+            ps.setString(3, ask.model());
+            ps.setString(4, ask.task());
+            ps.setBoolean(5, ask.stream());
+            ps.setInt(6, ask.promptTokens());
+            ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
+            ps.setObject(8, ask.apiKeyId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return read(rs, ask);
+            }
+        }
+    }
+
+    private List<Admission> many(List<Ask> asks) throws SQLException {
+        int n = asks.size();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT_MANY)) {
+            ps.setArray(1, array(c, "uuid", n, i -> asks.get(i).userId()));
+            ps.setArray(2, array(c, "uuid", n, i -> asks.get(i).requestId()));
+            ps.setArray(3, array(c, "text", n, i -> asks.get(i).model()));
+            ps.setArray(4, array(c, "text", n, i -> asks.get(i).task()));
+            ps.setArray(5, array(c, "bool", n, i -> asks.get(i).stream()));
+            ps.setArray(6, array(c, "int4", n, i -> asks.get(i).promptTokens()));
+            ps.setArray(7, array(c, "int4", n, i -> asks.get(i).requestedOutputTokens()));
+            ps.setArray(8, array(c, "uuid", n, i -> asks.get(i).apiKeyId()));
+            Admission[] results = new Admission[n];
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int slot = rs.getInt("slot") - 1;
+                    results[slot] = read(rs, asks.get(slot));
+                }
+            }
+            for (Admission a : results) {
+                if (a == null) {
+                    throw new SQLException("ai_admit_many answered fewer rows than it was asked", "XX000");
+                }
+            }
+            return List.of(results);
+        }
+    }
+
+    private static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
+        Object[] values = new Object[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = value.apply(i);
+        }
+        return c.createArrayOf(type, values);
+    }
+
+    private static Admission read(ResultSet rs, Ask ask) throws SQLException {
+        Limits limits = new Limits(
+                rs.getString("plan_id"),
+                rs.getInt("rpm_limit"),
+                rs.getInt("rpm_remaining"),
+                rs.getDouble("rpm_reset_seconds"),
+                instant(rs.getTimestamp("period_start")),
+                instant(rs.getTimestamp("period_end")),
+                (Integer) rs.getObject("requests_limit"),
+                rs.getInt("requests_used"),
+                (Long) rs.getObject("tokens_limit"),
+                rs.getLong("tokens_used"));
+        if (rs.getBoolean("admitted")) {
+            return new Admission.Admitted(ask.requestId(), rs.getInt("granted_output_tokens"), limits);
+        }
+        return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    /** The most admissions one round trip has carried so far. */
+    int largestGroup() {
+        return largest.get();
+    }
+
+    /** Stops the lanes; admissions from now on go alone. Waiting callers are answered first. */
+    @Override
+    public void close() {
+        closed = true;
+        lanes.forEach(Thread::interrupt);
+        List<Waiting> left = new ArrayList<>();
+        queue.drainTo(left);
+        admitGroup(left);
+    }
+}

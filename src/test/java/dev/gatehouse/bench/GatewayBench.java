@@ -1,0 +1,238 @@
+package dev.gatehouse.bench;
+
+import dev.gatehouse.bench.LoadClient.Sample;
+import dev.gatehouse.bench.LoadClient.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway benchmark (issue 14): one run measures the local upstream directly and through the
+ * gateway, interleaved, in closed loop (concurrency 1, 16, 64), in open loop (fixed rates up to
+ * saturation), with 1 user and with 200, the streams' time to first byte, and thousands of
+ * trickling streams held at once; then writes {@code bench/RESULTS.md} beside the baselines in
+ * {@code bench/gateway-baseline.properties}. Three JVMs, all on loopback: {@code upstream}
+ * ({@link BenchUpstream}), {@code serve} ({@link BenchServer}) and {@code load} (this).
+ * Run: {@code bench/gateway.sh [--quick] [--profile]}.
+ */
+public final class GatewayBench {
+    /** How long and how wide a run is: the full one or the few-minutes quick one. */
+    record Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users,
+                int[] rates, int streams, boolean profile, boolean streamsOnly) {
+        Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users, int[] rates, int streams,
+             boolean profile) {
+            this(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, false);
+        }
+
+        Plan onlyStreams() {
+            return new Plan(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, true);
+        }
+
+        static Plan of(boolean quick, int streams, boolean profile) {
+            return quick
+                    ? new Plan(true, 10, 4, 1, new int[] {1, 16, 64}, new int[] {200, 1}, new int[] {500, 1000, 2000, 3000}, streams, profile)
+                    : new Plan(false, 30, 10, 2, new int[] {1, 16, 64}, new int[] {200, 1}, new int[] {250, 500, 1000, 1500, 2000, 3000, 4000},
+                            streams, profile);
+        }
+    }
+
+    /** One measured phase: direct or through the gateway, with the server's CPU per request when through it. */
+    record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, String loadAverage) {}
+
+    private final Plan plan;
+    private final LoadClient client = new LoadClient();
+    private final Map<String, String> endpoints;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, String> facts = new HashMap<>();
+
+    private GatewayBench(Plan plan, Map<String, String> endpoints) {
+        this.plan = plan;
+        this.endpoints = endpoints;
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "upstream" -> BenchUpstream.serve(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "serve" -> BenchServer.serve(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
+            case "load" -> {
+                List<String> flags = Arrays.asList(args).subList(4, args.length);
+                Plan plan = Plan.of(flags.contains("--quick"), Integer.parseInt(args[2]), flags.contains("--profile"));
+                if (flags.contains("--streams-only")) {
+                    plan = plan.onlyStreams();
+                }
+                Map<String, String> endpoints = new HashMap<>();
+                for (String line : Files.readAllLines(Path.of(args[1]))) {
+                    int eq = line.indexOf('=');
+                    if (eq > 0) {
+                        endpoints.put(line.substring(0, eq), line.substring(eq + 1));
+                    }
+                }
+                GatewayBench bench = new GatewayBench(plan, endpoints);
+                bench.run();
+                // A streams-only run is for looking at that phase; it never replaces the full results.
+                BenchReport.write(plan.streamsOnly() ? Path.of("target/bench/RESULTS-streams.md") : Path.of(args[3]), plan, bench.rows, bench.facts);
+            }
+            default -> throw new IllegalArgumentException("usage: upstream <port-file> <seconds> | serve <endpoints-file> <upstream-url> <seconds>"
+                    + " | load <endpoints-file> <streams> <results.md> [--quick] [--profile]");
+        }
+    }
+
+    /** Estimated seconds of {@code load}, for the script's bound. */
+    static int estimateSeconds(Plan p) {
+        double phases = p.concurrencies.length * p.users.length + p.rates.length + 2;
+        return (int) (2 * p.warmupSeconds + 2 * phases * (p.phaseSeconds + 1) + 90);
+    }
+
+    private Target target(String name, int users) {
+        List<String> tokens = Arrays.asList(endpoints.get("tokens").split(","));
+        return new Target(name, endpoints.get(name), tokens.subList(0, Math.min(users, tokens.size())));
+    }
+
+    private void run() throws Exception {
+        long began = System.nanoTime();
+        facts.put("load_before", loadAverage());
+        Target direct = target("upstream", BenchServer.USERS);
+        Target gateway = target("gateway", BenchServer.USERS);
+        log("warming up " + plan.warmupSeconds + " s per target (JIT, pools, plan caches)");
+        client.closed(direct, 16, plan.warmupSeconds, false);
+        client.closed(gateway, 16, plan.warmupSeconds, false);
+        client.closed(gateway, 4, 2, true);
+        if (plan.streamsOnly()) {
+            holdStreams(gateway);
+            facts.put("load_after", loadAverage());
+            facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+            return;
+        }
+        for (int users : plan.users) {
+            for (int c : plan.concurrencies) {
+                if (users == 1 && plan.quick && c != 16) {
+                    continue;
+                }
+                interleave("closed", users, c, t -> client.closed(t, c, plan.phaseSeconds / plan.rounds, false));
+            }
+        }
+        for (int rate : plan.rates) {
+            Row via = interleave("open", BenchServer.USERS, rate, t -> client.open(t, rate, plan.phaseSeconds / plan.rounds));
+            if (rate == 1000 && !plan.quick) {
+                interleave("open", 1, rate, t -> client.open(t, rate, plan.phaseSeconds / plan.rounds));
+            }
+            if (via.sample().perSecond() < 0.9 * rate || via.sample().p(50) > 200) {
+                log("gateway saturated at " + rate + "/s; no higher rates");
+                break;
+            }
+        }
+        interleave("ttfb", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, true));
+        holdStreams(gateway);
+        facts.put("load_after", loadAverage());
+        facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+    }
+
+    interface Phase {
+        Sample run(Target t) throws Exception;
+    }
+
+    /** Direct and gateway alternately, {@code plan.rounds} times each, merged; answers the gateway's row. */
+    private Row interleave(String kind, int users, int load, Phase phase) throws Exception {
+        Target direct = target("upstream", users);
+        Target gateway = target("gateway", users);
+        Sample d = null;
+        Sample g = null;
+        Map<String, Long> before = stats();
+        boolean profile = plan.profile && kind.equals("closed") && load == 16 && users == BenchServer.USERS;
+        for (int r = 0; r < plan.rounds; r++) {
+            Sample sd = phase.run(direct);
+            d = d == null ? sd : Sample.merge(d, sd);
+            Map<String, Long> s0 = stats();
+            if (profile && r == 0) {
+                client.get(endpoints.get("control") + "/profile/start");
+            }
+            Sample sg = phase.run(gateway);
+            if (profile && r == 0) {
+                Path file = Path.of("target/bench/profile-closed-16.collapsed").toAbsolutePath();
+                facts.put("profile", client.get(endpoints.get("control") + "/profile/stop?file=" + file));
+                facts.put("profile_file", file.toString());
+            }
+            Map<String, Long> s1 = stats();
+            before.merge("jvm_gw", s1.get("jvm_cpu_ns") - s0.get("jvm_cpu_ns"), Long::sum);
+            before.merge("pg_gw", s1.get("pg_cpu_ns") - s0.get("pg_cpu_ns"), Long::sum);
+            g = g == null ? sg : Sample.merge(g, sg);
+        }
+        String load1 = loadAverage();
+        Row rd = new Row(kind, users, load, "direct", d, Double.NaN, Double.NaN, load1);
+        int n = Math.max(g.nanos().length, 1);
+        Row rg = new Row(kind, users, load, "gateway", g, before.getOrDefault("jvm_gw", 0L) / 1e3 / n,
+                before.get("pg_cpu_ns") < 0 ? Double.NaN : before.getOrDefault("pg_gw", 0L) / 1e3 / n, load1);
+        rows.add(rd);
+        rows.add(rg);
+        log(String.format("%-6s users=%-3d load=%-5d direct p50 %.3f p99 %.3f %.0f/s | gateway p50 %.3f p99 %.3f %.0f/s err %d | jvm %.0f us pg %.0f us/req | load %s",
+                kind, users, load, d.p(50), d.p(99), d.perSecond(), g.p(50), g.p(99), g.perSecond(), g.errors(), rg.jvmMicros(), rg.pgMicros(), load1));
+        return rg;
+    }
+
+    private void holdStreams(Target gateway) throws Exception {
+        client.get(endpoints.get("control") + "/gc");
+        Map<String, Long> idle = stats();
+        long[] peak = {0, 0};
+        Thread sampler = Thread.ofVirtual().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Map<String, Long> s = stats();
+                    peak[0] = Math.max(peak[0], s.get("heap_used"));
+                    peak[1] = Math.max(peak[1], s.get("rss"));
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // a missed sample is not a failure of the phase
+                }
+            }
+        });
+        log("holding " + plan.streams + " trickling streams");
+        LoadClient.Held held = client.hold(gateway, plan.streams, 1000);
+        sampler.interrupt();
+        sampler.join();
+        Map<String, Long> after = stats();
+        facts.put("streams", Integer.toString(held.streams()));
+        facts.put("streams_ok", Integer.toString(held.ok()));
+        facts.put("streams_errors", Integer.toString(held.errors()));
+        facts.put("streams_max_open", Integer.toString(held.maxOpen()));
+        facts.put("streams_seconds", String.format("%.1f", held.seconds()));
+        facts.put("streams_failures", held.failures().isEmpty() ? "none" : held.failures().toString());
+        facts.put("heap_idle", Long.toString(idle.get("heap_used")));
+        facts.put("heap_peak_sampled", Long.toString(peak[0]));
+        facts.put("heap_max", Long.toString(after.get("heap_max")));
+        facts.put("rss_idle", Long.toString(idle.get("rss")));
+        facts.put("rss_peak_sampled", Long.toString(peak[1]));
+        facts.put("rss_hwm", Long.toString(after.get("rss_peak")));
+        facts.put("streams_load", loadAverage());
+        log("streams: " + held + ", heap peak " + (peak[0] >> 20) + " MiB, rss peak " + (peak[1] >> 20) + " MiB");
+    }
+
+    private Map<String, Long> stats() throws Exception {
+        Map<String, Long> s = new HashMap<>();
+        for (String line : client.get(endpoints.get("control") + "/stats").split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                s.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1)));
+            }
+        }
+        return s;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static void log(String line) {
+        System.out.println(java.time.LocalTime.now().withNano(0) + " " + line);
+    }
+}
