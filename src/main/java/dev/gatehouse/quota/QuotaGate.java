@@ -36,12 +36,21 @@ public final class QuotaGate implements AutoCloseable {
     private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final DataSource db;
-    private final BlockingQueue<Settlement> pending = new LinkedBlockingQueue<>();
+    private final QuotaEvents events;
+    /** Each settlement with the System.nanoTime() it was queued at, for the settlement-lag metric. */
+    private record Queued(Settlement settlement, long at) {}
+    private final BlockingQueue<Queued> pending = new LinkedBlockingQueue<>();
     private volatile Thread settler;
     private volatile boolean closing;
 
     public QuotaGate(DataSource db) {
+        this(db, QuotaEvents.NONE);
+    }
+
+    /** @param events told each admission, charge and settled batch (metrics) */
+    public QuotaGate(DataSource db, QuotaEvents events) {
         this.db = db;
+        this.events = events;
         this.settler = startSettler();
     }
 
@@ -82,9 +91,12 @@ public final class QuotaGate implements AutoCloseable {
                         (Long) rs.getObject("tokens_limit"),
                         rs.getLong("tokens_used"));
                 if (rs.getBoolean("admitted")) {
+                    events.admitted(limits.planId(), ask.model());
                     return new Admission.Admitted(requestId, rs.getInt("granted_output_tokens"), limits);
                 }
-                return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+                Admission.Reason reason = Admission.Reason.of(rs.getString("reason"));
+                events.rejected(limits.planId(), reason);
+                return new Admission.Rejected(reason, rs.getInt("retry_after_seconds"), limits);
             }
         } catch (SQLException e) {
             if (userGone(e)) {
@@ -131,7 +143,7 @@ public final class QuotaGate implements AutoCloseable {
             settleIsolated(List.of(s));
             return;
         }
-        pending.add(s);
+        pending.add(new Queued(s, System.nanoTime()));
         ensureSettler();
     }
 
@@ -176,8 +188,13 @@ public final class QuotaGate implements AutoCloseable {
         return Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
     }
 
+    /** Who is told about admissions and charges (the edge reports what a finished request used). */
+    public QuotaEvents events() {
+        return events;
+    }
+
     private void settleContinuously() {
-        List<Settlement> batch = new ArrayList<>(MAX_BATCH);
+        List<Queued> batch = new ArrayList<>(MAX_BATCH);
         long nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
         while (!closing || !pending.isEmpty()) {
             try {
@@ -185,13 +202,14 @@ public final class QuotaGate implements AutoCloseable {
                     nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
                     sweepExpired();
                 }
-                Settlement first = pending.poll(200, TimeUnit.MILLISECONDS);
+                Queued first = pending.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 pending.drainTo(batch, MAX_BATCH - 1);
-                settleIsolated(batch);
+                settleIsolated(batch.stream().map(Queued::settlement).toList());
+                events.settled(batch.size(), System.nanoTime() - first.at());
             } catch (InterruptedException e) {
                 if (!closing) {
                     Thread.currentThread().interrupt();
@@ -302,7 +320,9 @@ public final class QuotaGate implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<Settlement> left = new ArrayList<>();
-        pending.drainTo(left);
+        for (Queued q; (q = pending.poll()) != null; ) {
+            left.add(q.settlement());
+        }
         if (!left.isEmpty()) {
             settleIsolated(left); // the settler died or ran out of time: write them here rather than drop them
         }
