@@ -90,7 +90,7 @@ public final class Health {
                     failing.add("queues." + name + ".depth");
                 }
                 if (q.oldestPendingAgeSeconds() > limits.maxOutboxAgeSeconds()) {
-                    failing.add("queues." + name + ".oldest_pending_age_seconds");
+                    failing.add("queues." + name + ".oldestPendingAgeSeconds");
                 }
                 if (q.dead() > limits.maxOutboxDead()) {
                     failing.add("queues." + name + ".dead");
