@@ -30,10 +30,11 @@ public final class LogFormat {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext logback)) {
             return;
         }
+        String configured = System.getProperty(ENV, System.getenv(ENV));
         String access = env.get(ACCESS_LEVEL);
-        boolean sameFormat = logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(format) != null;
-        if (sameFormat && (access == null || access.equals(System.getenv(ACCESS_LEVEL)))) {
-            return;
+        if (format.equals(configured == null ? "text" : configured.strip().toLowerCase(Locale.ROOT))
+                && (access == null || access.equals(System.getenv(ACCESS_LEVEL)))) {
+            return; // logback.xml already read the same choice from the process environment
         }
         // logback.xml reads system properties before the process environment: re-read it with the choice.
         System.setProperty(ENV, format);

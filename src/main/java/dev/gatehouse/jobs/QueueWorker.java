@@ -120,6 +120,7 @@ public final class QueueWorker<T> implements AutoCloseable {
             } catch (Exception e) {
                 outcome = Outcome.retryLater(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+            outcome = outcome.redacted();
             switch (outcome) {
                 case Outcome.Fail f -> log.warn("{}: row {} failed for good: {}", name, row.id(), f.reason());
                 case Outcome.Retry r when row.attempts() >= row.maxAttempts() ->

@@ -1,5 +1,6 @@
 package dev.gatehouse.ops;
 
+import dev.gatehouse.redaction.Secrets;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.sentry.Breadcrumb;

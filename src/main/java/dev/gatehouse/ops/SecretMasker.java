@@ -1,5 +1,6 @@
 package dev.gatehouse.ops;
 
+import dev.gatehouse.redaction.Secrets;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import net.logstash.logback.mask.ValueMasker;
 

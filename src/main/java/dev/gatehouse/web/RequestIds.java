@@ -1,6 +1,6 @@
 package dev.gatehouse.web;
 
-import dev.gatehouse.ops.Secrets;
+import dev.gatehouse.redaction.Secrets;
 import io.javalin.http.Context;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -9,14 +9,15 @@ import java.util.regex.Pattern;
  * Every request gets a fresh key ({@code req_<32 hex>}, like OpenAI's ids), the key of its quota
  * reservation and usage row; a client-sent id is never trusted as a key. The id shown, echoed as
  * {@code x-request-id} and written in every log line as {@code request_id}, is the client's own
- * {@code x-request-id} when it is well-formed (8 to 128 of {@code A-Z a-z 0-9 . _ : -}, not shaped
+ * {@code x-request-id} when it is well-formed (8 to 64 of {@code A-Z a-z 0-9 . _ : -}, not shaped
  * like a credential), so a caller's trace id follows the request; otherwise the key. When the two
- * differ, log lines carry the key as {@code request_key}, which finds the usage row.
+ * differ, log lines carry the key as {@code request_key}, which finds the usage row. A client's id is
+ * logged as sent: clients must not put secrets in it (access tokens and API keys are refused by shape).
  */
 public final class RequestIds {
     static final String ATTRIBUTE = "gatehouse.request-id";
     static final String SHOWN = "gatehouse.request-id-shown";
-    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{7,127}");
+    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{7,63}");
 
     private RequestIds() {}
 

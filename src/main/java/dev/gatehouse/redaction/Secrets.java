@@ -1,11 +1,12 @@
-package dev.gatehouse.ops;
+package dev.gatehouse.redaction;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The shapes of the credentials this service handles, masked wherever text leaves the process for an
- * operator (JSON log lines through {@link SecretMasker}, Sentry events through {@link ErrorReports}).
+ * operator: JSON log lines ({@code ops.SecretMasker}), Sentry events ({@code ops.ErrorReports}), and the
+ * reasons third parties give for a failure, which queues log and store ({@code jobs.Outcome#redacted}).
  * A second line of defence: the first is that no code passes a secret, a prompt or a completion to a
  * logger at all, which a test proves by sending them through every endpoint. Prompts and completions
  * have no shape, so only that first line can keep them out.
