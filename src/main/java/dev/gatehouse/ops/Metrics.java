@@ -31,7 +31,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -231,15 +230,6 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
         out.put("queues_now", queues);
         out.put("generated_at", System.currentTimeMillis() / 1000);
         return out;
-    }
-
-    /** For tests and the status page's own checks. */
-    io.micrometer.core.instrument.MeterRegistry registry() {
-        return registry;
-    }
-
-    Supplier<Map<String, QueueStats>> queueSamples() {
-        return () -> queues;
     }
 
     @Override
