@@ -29,7 +29,7 @@ public final class StripeWebhook {
     /**
      * Told each delivery's event type ({@code unverified} before the signature holds, so an attacker
      * cannot mint labels) and result: {@code applied}, {@code duplicate}, {@code recorded}, the
-     * refusal's code, or {@code error}. For metrics; must be cheap and must not throw.
+     * refusal's code ({@code refused_<status>} when it has none), or {@code error}. For metrics; must be cheap and must not throw.
      */
     @FunctionalInterface
     public interface Deliveries {
@@ -85,7 +85,7 @@ public final class StripeWebhook {
             deliveries.received(type, outcome.name().toLowerCase(java.util.Locale.ROOT));
             return outcome;
         } catch (Refusal r) {
-            deliveries.received(type, r.code());
+            deliveries.received(type, r.code() != null ? r.code() : "refused_" + r.status());
             throw r;
         } catch (SQLException | RuntimeException e) {
             deliveries.received(type, "error");

@@ -159,7 +159,7 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     public void onUsage(Usage usage) {
         if (usage.outcome() == Outcome.FAILED) {
             Counter.builder("gatehouse.upstream.exhausted").description("requests no deployment answered")
-                    .tags("model", usage.alias()).register(registry).increment();
+                    .tags("model", label(usage.alias())).register(registry).increment();
             return;
         }
         Gateway g = gateway;
@@ -171,19 +171,19 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
 
     @Override
     public void admitted(String plan, String model) {
-        Counter.builder("gatehouse.admissions").tags("plan", plan, "model", model).register(registry).increment();
+        Counter.builder("gatehouse.admissions").tags("plan", label(plan), "model", label(model)).register(registry).increment();
     }
 
     @Override
     public void rejected(String plan, Admission.Reason reason) {
-        Counter.builder("gatehouse.admission.rejections").tags("plan", plan, "reason", reason.code()).register(registry).increment();
+        Counter.builder("gatehouse.admission.rejections").tags("plan", label(plan), "reason", reason.code()).register(registry).increment();
         recent.rejected(reason.code());
     }
 
     @Override
     public void charged(String plan, String model, int promptTokens, int completionTokens) {
-        Counter.builder("gatehouse.tokens").tags("plan", plan, "model", model, "kind", "prompt").register(registry).increment(promptTokens);
-        Counter.builder("gatehouse.tokens").tags("plan", plan, "model", model, "kind", "completion").register(registry).increment(completionTokens);
+        Counter.builder("gatehouse.tokens").tags("plan", label(plan), "model", label(model), "kind", "prompt").register(registry).increment(promptTokens);
+        Counter.builder("gatehouse.tokens").tags("plan", label(plan), "model", label(model), "kind", "completion").register(registry).increment(completionTokens);
     }
 
     @Override
@@ -196,7 +196,7 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     @Override
     public void finished(String queue, String kind, String result) {
         Counter.builder("gatehouse.queue.attempts").description("queued rows attempted, by queue, kind (job kind or email template) and result")
-                .tags("queue", queue, "kind", kind, "result", result).register(registry).increment();
+                .tags("queue", label(queue), "kind", label(kind), "result", label(result)).register(registry).increment();
         if (queue.equals(EMAIL_QUEUE)) {
             if (result.equals("done")) {
                 emailFailuresInARow.set(0);
@@ -213,8 +213,13 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
 
     @Override
     public void received(String type, String result) {
-        Counter.builder("gatehouse.webhook.events").tags("source", "stripe", "type", type, "result", result).register(registry).increment();
+        Counter.builder("gatehouse.webhook.events").tags("source", "stripe", "type", label(type), "result", label(result)).register(registry).increment();
         recent.webhook(result);
+    }
+
+    /** A label value that is never null: a missing one would throw inside a request's own path. */
+    private static String label(String value) {
+        return value == null ? "none" : value;
     }
 
     /** The whole registry in Prometheus' text format. */

@@ -158,11 +158,15 @@ class MetricsEndpointTest {
         assertThat(webhook(event, signature).statusCode()).isEqualTo(200);
         assertThat(webhook(event, signature).statusCode()).isEqualTo(200);
         assertThat(webhook(event, "t=1,v1=00").statusCode()).isEqualTo(400);
+        String broken = "{\"id\": \"evt_1\", \"object\": \"event\", \"type\": ";
+        assertThat(webhook(broken, Webhook.Signature.generateSignatureHeader(broken, RunningService.STRIPE_WEBHOOK_SECRET, Webhook.Util.getTimeNow()))
+                .statusCode()).as("a signed body that is not an event").isEqualTo(400);
 
         String scrape = scrape(service);
         assertThat(Scrape.sum(scrape, "gatehouse_webhook_events_total", "source", "stripe", "type", "customer.created", "result", "recorded")).isEqualTo(1);
         assertThat(Scrape.sum(scrape, "gatehouse_webhook_events_total", "type", "customer.created", "result", "duplicate")).isEqualTo(1);
         assertThat(Scrape.sum(scrape, "gatehouse_webhook_events_total", "type", "unverified", "result", "invalid_signature")).isGreaterThanOrEqualTo(1);
+        assertThat(Scrape.sum(scrape, "gatehouse_webhook_events_total", "type", "unverified", "result", "refused_400")).isEqualTo(1);
     }
 
     private static HttpResponse<String> webhook(String event, String signature) throws Exception {
