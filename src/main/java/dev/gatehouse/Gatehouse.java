@@ -32,7 +32,13 @@ import dev.gatehouse.jobs.ZoomClient;
 import dev.gatehouse.jobs.QueueMetrics;
 import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.quota.QuotaGate;
+import dev.gatehouse.jobs.QueueEvents;
+import dev.gatehouse.ops.ErrorReports;
 import dev.gatehouse.ops.Health;
+import dev.gatehouse.ops.Metrics;
+import dev.gatehouse.ops.OpsAccess;
+import dev.gatehouse.ops.OpsSettings;
+import dev.gatehouse.web.OpsEndpoints;
 import dev.gatehouse.web.CertificateEndpoints;
 import dev.gatehouse.web.EmailEndpoints;
 import dev.gatehouse.imports.LocalStorageImport;
@@ -67,10 +73,15 @@ public final class Gatehouse implements AutoCloseable {
     private final ApiKeyStore apiKeys;
     private final Background background;
     private final GatewayEndpoints endpoints;
+    private final Metrics metrics;
+    private final ErrorReports errors;
     /** How long shutdown waits for admitted requests to finish after ending the open streams. */
     private static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(20);
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background, GatewayEndpoints endpoints) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background, GatewayEndpoints endpoints,
+            Metrics metrics, ErrorReports errors) {
+        this.metrics = metrics;
+        this.errors = errors;
         this.endpoints = endpoints;
         this.app = app;
         this.gateway = gateway;
@@ -82,17 +93,17 @@ public final class Gatehouse implements AutoCloseable {
     /** The workers that drain the outbox and the job queue, and the LISTEN connection that wakes them. */
     private record Background(Notifications notifications, EmailOutbox outbox, JobQueue jobs, String mail) implements QueueMetrics, AutoCloseable {
         static Background start(DataSource db, Settings settings, Map<String, String> env, Gateway gateway, QuotaGate quota, TaskCatalog tasks,
-                ObjectStore files) {
+                ObjectStore files, QueueEvents events) {
             EmailSettings email = EmailSettings.load(env, settings.mode(), settings.dataDir());
             JobSettings jobSettings = JobSettings.load(env, settings.mode(), settings.port());
-            EmailOutbox outbox = EmailOutbox.start(db, email);
+            EmailOutbox outbox = EmailOutbox.start(db, email, events);
             ZoomClient zoom = jobSettings.zoom() == null ? null
                     : new ZoomClient(ZoomClient.defaultHttpClient(), jobSettings.zoom(), java.time.Clock.systemUTC());
             List<Job> kinds = new java.util.ArrayList<>(MeetingLinkJob.all(db, zoom));
             kinds.add(new HomeworkFeedbackJob(db, gateway, quota, tasks, jobSettings.billingUser()));
             kinds.add(new CertificateJob(db, files, jobSettings.publicUrl()));
             kinds.add(new PruneJob(db));
-            JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds);
+            JobQueue jobs = JobQueue.start(db, jobSettings.queue(), kinds, events);
             if (jobSettings.queue().enabled()) {
                 try {
                     PruneJob.scheduleThisHour(db);
@@ -126,6 +137,10 @@ public final class Gatehouse implements AutoCloseable {
 
     /** Builds and starts the service on {@code settings}' host and port against {@code db}. */
     public static Gatehouse start(Settings settings, DataSource db, Map<String, String> env) {
+        OpsSettings ops = OpsSettings.load(env, settings.mode(), settings.dataDir());
+        ErrorReports errors = ErrorReports.start(ops.sentryDsn(), ops.sentryEnvironment());
+        Metrics metrics = new Metrics();
+        metrics.bindPool(db);
         GatewayConfig gatewayConfig = GatewayConfigLoader.load(env, settings.mode());
         log.info(gatewayConfig.describe());
         gatewayConfig.warnings().forEach(log::warn);
@@ -134,8 +149,10 @@ public final class Gatehouse implements AutoCloseable {
         AccessTokenVerifier tokens = AccessTokenVerifier.fromSettings(settings);
         tokens.loadSigningKeys();
         ApiKeyStore apiKeys = new ApiKeyStore(db);
-        Gateway gateway = new Gateway(gatewayConfig);
-        QuotaGate quota = new QuotaGate(db);
+        Gateway gateway = new Gateway(gatewayConfig, metrics);
+        metrics.bindGateway(gateway);
+        QuotaGate quota = new QuotaGate(db, metrics);
+        metrics.bindSettlementQueue(quota::queued);
         ObjectMapper json = new ObjectMapper();
         Authenticator authenticator = new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db));
         GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
@@ -147,21 +164,28 @@ public final class Gatehouse implements AutoCloseable {
         ImportEndpoints imports = new ImportEndpoints(json, authenticator, endpoints, new LocalStorageImport(db));
         MediaGateway media = new MediaGateway(gatewayConfig, Gateway.defaultHttpClient());
         HookSignature hookSignature = HookSignature.parse(env.get("SEND_EMAIL_HOOK_SECRET"), java.time.Clock.systemUTC());
-        Background background = Background.start(db, settings, env, gateway, quota, tasks, files);
+        Background background = Background.start(db, settings, env, gateway, quota, tasks, files, metrics);
+        metrics.bindQueues(background);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
-        BillingEndpoints billing = billing(settings, db, env, authenticator);
-        Javalin app = HttpApi.create(settings, new Health(db, gateway::breakerStates, background, quota::settlerRunning), endpoints, email,
+        BillingEndpoints billing = billing(settings, db, env, authenticator, metrics);
+        Health health = new Health(db, gateway::breakerStates, background, quota::settlerRunning,
+                new Health.Email(background.mail(), metrics::emailFailuresInARow), ops.readiness());
+        OpsEndpoints opsEndpoints = new OpsEndpoints(metrics, new OpsAccess(ops.opsToken(), authenticator, db));
+        log.info("operations: GET /metrics {}; GET /status for admins{}", ops.opsToken() != null ? "with the ops token" : "off (no GATEHOUSE_OPS_TOKEN)",
+                ops.opsToken() != null ? " and the ops token" : "");
+        Javalin app = HttpApi.create(settings, health, endpoints, email,
                 new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports,
-                new MediaEndpoints(endpoints, gateway, media, quota)), billing).start();
-        return new Gatehouse(app, gateway, quota, apiKeys, background, endpoints);
+                new MediaEndpoints(endpoints, gateway, media, quota)), billing, opsEndpoints).start();
+        return new Gatehouse(app, gateway, quota, apiKeys, background, endpoints, metrics, errors);
     }
 
-    private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth) {
+    private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth,
+            StripeWebhook.Deliveries deliveries) {
         BillingSettings stripe = BillingSettings.load(env, settings.mode(), settings.dataDir());
         log.info("billing: Stripe API {}, webhook {}", stripe.apiConfigured() ? "configured" : "not configured (checkout and portal answer 503)",
                 stripe.webhookConfigured() ? "verifying with " + stripe.webhookSecrets().size() + " secret(s)" : "off (503)");
         Checkout checkout = new Checkout(stripe, stripe.apiConfigured() ? new StripeApi(stripe) : null, db);
-        return new BillingEndpoints(new ObjectMapper(), auth, checkout, new StripeWebhook(stripe.webhookSecrets(), db, java.time.Clock.systemUTC()));
+        return new BillingEndpoints(new ObjectMapper(), auth, checkout, new StripeWebhook(stripe.webhookSecrets(), db, java.time.Clock.systemUTC(), deliveries));
     }
 
     public int port() {
@@ -204,5 +228,7 @@ public final class Gatehouse implements AutoCloseable {
         quota.close();
         apiKeys.close();
         gateway.close();
+        metrics.close();
+        errors.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.gatehouse.cli.Args;
 import dev.gatehouse.cli.DevCommand;
 import dev.gatehouse.cli.ExitCode;
 import dev.gatehouse.cli.Failures;
+import dev.gatehouse.cli.LogFormat;
 import dev.gatehouse.cli.LogLevel;
 import dev.gatehouse.cli.MailCommand;
 import dev.gatehouse.cli.MigrateCommand;
@@ -45,7 +46,13 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
-        System.exit(run(argv, EnvFile.overlay(Path.of(".env"), System.getenv())));
+        Map<String, String> env = EnvFile.overlay(Path.of(".env"), System.getenv());
+        try {
+            LogFormat.apply(env);
+        } catch (RuntimeException e) {
+            System.exit(Failures.report("serve", e, false, System.err));
+        }
+        System.exit(run(argv, env));
     }
 
     /** {@code stripe sync [...]} and {@code stripe trigger <scenario> [...]}: the subcommand and scenario are positional. */

@@ -67,7 +67,12 @@ public final class Gateway implements AutoCloseable {
     private final OpenStreams openStreams;
 
     public Gateway(GatewayConfig config) {
-        this(config, defaultHttpClient(), true, UsageListener.NONE);
+        this(config, UsageListener.NONE);
+    }
+
+    /** @param listener told every request's final usage, failures included (metrics) */
+    public Gateway(GatewayConfig config, UsageListener listener) {
+        this(config, defaultHttpClient(), true, listener);
     }
 
     /**
@@ -150,6 +155,26 @@ public final class Gateway implements AutoCloseable {
         Map<String, String> states = new LinkedHashMap<>();
         breakers.forEach((name, breaker) -> states.put(name, breaker.getState().name()));
         return states;
+    }
+
+    /**
+     * Tells {@code observer} of every upstream attempt from now on, through the breakers' event
+     * publishers: an attempt costs one small event object per registered consumer, nothing when none is.
+     */
+    public void observe(UpstreamObserver observer) {
+        breakers.forEach((name, breaker) -> breaker.getEventPublisher()
+                .onSuccess(e -> observer.succeeded(name, e.getElapsedDuration()))
+                .onError(e -> observer.failed(name, e.getThrowable() instanceof UpstreamFailure f ? f.kind().name().toLowerCase(java.util.Locale.ROOT)
+                        : "other", e.getElapsedDuration()))
+                .onCallNotPermitted(e -> observer.skipped(name))
+                .onStateTransition(e -> observer.breakerChanged(name, e.getStateTransition().getFromState().name(),
+                        e.getStateTransition().getToState().name())));
+    }
+
+    /** The first enabled deployment of {@code alias}'s route (null for none): an answer from any other one was a fallback. */
+    public String primaryDeployment(String alias) {
+        List<RouteStep> steps = routes.get(alias);
+        return steps == null || steps.isEmpty() ? null : steps.getFirst().deployment().name();
     }
 
     /** A whole answer. Throws {@link Refusal}: the caller's 4xx as the provider judged it, 502 when every deployment failed, 503 when none was available. */

@@ -65,6 +65,8 @@ public final class Authenticator {
             }
             case BearerCredentials.ApiKey key -> lookUp(key);
         };
+        // The request's log lines (and its access log line) name who made it; the edge clears it per request.
+        org.slf4j.MDC.put("user_id", caller.userId().toString());
         requireActive(caller.userId());
         return caller;
     }

@@ -30,6 +30,18 @@ public final class StripeWebhook {
     /** What happened to one delivery. */
     public enum Outcome { APPLIED, DUPLICATE, RECORDED }
 
+    /**
+     * Told each delivery's event type ({@code unverified} before the signature holds, so an attacker
+     * cannot mint labels) and result: {@code applied}, {@code duplicate}, {@code recorded}, the
+     * refusal's code ({@code refused_<status>} when it has none), or {@code error}. For metrics; must be cheap and must not throw.
+     */
+    @FunctionalInterface
+    public interface Deliveries {
+        Deliveries NONE = (type, result) -> { };
+
+        void received(String type, String result);
+    }
+
     // Records the event under its object's lock; null for a duplicate, else the payloads of the object's other events.
     private static final String RECORD = "select private.stripe_record_subscription_event(?, ?, ?, ?, ?, ?, ?::jsonb)";
     /** The SQL functions' refusals: message is the refusal code, detail the explanation. */
@@ -38,8 +50,14 @@ public final class StripeWebhook {
     private final List<String> secrets;
     private final DataSource db;
     private final Clock clock;
+    private final Deliveries deliveries;
 
     public StripeWebhook(List<String> secrets, DataSource db, Clock clock) {
+        this(secrets, db, clock, Deliveries.NONE);
+    }
+
+    public StripeWebhook(List<String> secrets, DataSource db, Clock clock, Deliveries deliveries) {
+        this.deliveries = deliveries;
         this.secrets = List.copyOf(secrets);
         this.db = db;
         this.clock = clock;
@@ -56,10 +74,23 @@ public final class StripeWebhook {
      *                 422 when the event names a user, course or price the database does not know (nothing stored)
      */
     public Outcome receive(String payload, String signatureHeader) throws SQLException {
-        verify(payload, signatureHeader);
-        StripeEvent event = StripeEvent.parse(payload);
-        try (Connection c = db.getConnection()) {
-            return apply(c, event);
+        String type = "unverified";
+        try {
+            verify(payload, signatureHeader);
+            StripeEvent event = StripeEvent.parse(payload);
+            type = event.type();
+            Outcome outcome;
+            try (Connection c = db.getConnection()) {
+                outcome = apply(c, event);
+            }
+            deliveries.received(type, outcome.name().toLowerCase(java.util.Locale.ROOT));
+            return outcome;
+        } catch (Refusal r) {
+            deliveries.received(type, r.code() != null ? r.code() : "refused_" + r.status());
+            throw r;
+        } catch (SQLException | RuntimeException e) {
+            deliveries.received(type, "error");
+            throw e;
         }
     }
 

@@ -25,6 +25,7 @@ public final class DevEnvironment {
     public static final String DATABASE_URL_FILE = "database-url";
     public static final String JWT_SECRET_FILE = "jwt-secret";
     public static final String STRIPE_WEBHOOK_SECRET_FILE = "stripe-webhook-secret";
+    public static final String OPS_TOKEN_FILE = "ops-token";
 
     private DevEnvironment() {}
 
@@ -36,6 +37,11 @@ public final class DevEnvironment {
     /** The kept dev Stripe webhook signing secret ({@code whsec_...}), created on first call; {@code stripe trigger} signs with it. */
     public static String stripeWebhookSecret(Path dataDir) {
         return keptSecret(dataDir.resolve(STRIPE_WEBHOOK_SECRET_FILE), "whsec_");
+    }
+
+    /** The kept dev ops token (GET /metrics, GET /status), created on first call. */
+    public static String opsToken(Path dataDir) {
+        return keptSecret(dataDir.resolve(OPS_TOKEN_FILE), "");
     }
 
     private static String keptSecret(Path file, String prefix) {

@@ -2,6 +2,7 @@ package dev.gatehouse.email;
 
 import dev.gatehouse.jobs.Backoff;
 import dev.gatehouse.jobs.DurableQueue;
+import dev.gatehouse.jobs.QueueEvents;
 import dev.gatehouse.jobs.QueueRunner;
 import dev.gatehouse.jobs.QueueStats;
 import dev.gatehouse.jobs.QueueTable;
@@ -29,20 +30,29 @@ public final class EmailOutbox implements AutoCloseable {
     }
 
     public static EmailOutbox start(DataSource db, EmailSettings settings) {
+        return start(db, settings, QueueEvents.NONE);
+    }
+
+    /** @param events told each delivery attempt's result by template (metrics, readiness) */
+    public static EmailOutbox start(DataSource db, EmailSettings settings, QueueEvents events) {
         MailSender sender = settings.devMailbox()
                 ? new FileMailbox(settings.mailbox())
                 : new ResendSender(ResendSender.defaultHttpClient(), settings.resendBaseUrl(), settings.resendApiKey(),
                         settings.ratePerSecond(), Clock.systemUTC());
-        return start(db, settings, sender);
+        return start(db, settings, sender, events);
     }
 
     public static EmailOutbox start(DataSource db, EmailSettings settings, MailSender sender) {
+        return start(db, settings, sender, QueueEvents.NONE);
+    }
+
+    public static EmailOutbox start(DataSource db, EmailSettings settings, MailSender sender, QueueEvents events) {
         OutboxDelivery delivery = new OutboxDelivery(new Templates(), sender,
                 settings.twilio() == null ? null : new TwilioSender(ResendSender.defaultHttpClient(), settings.twilio()), settings);
         QueueRunner<OutboxRow> runner = QueueRunner.start(settings.workerEnabled(), "email-outbox",
                 new DurableQueue<>(db, QueueTable.EMAIL_OUTBOX, OutboxRow.READER), delivery,
                 new QueueWorker.Options(settings.concurrency(), BATCH, settings.pollInterval(), settings.lease(),
-                        new Backoff(settings.backoffBase(), Backoff.DEFAULT.max())));
+                        new Backoff(settings.backoffBase(), Backoff.DEFAULT.max())), events);
         log.info("email outbox: {}", !settings.workerEnabled() ? "worker off (EMAIL_WORKER=off); rows wait for another instance"
                 : sender instanceof FileMailbox f ? "delivering to the dev mailbox " + f.dir() : "delivering through Resend at " + settings.resendBaseUrl());
         return new EmailOutbox(runner);

@@ -8,7 +8,14 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** One row of {@code private.email_outbox} as the worker reads it; {@code to} is the address, or the phone for SMS. */
-public record OutboxRow(long id, String channel, String to, UUID userId, String template, JsonNode data, String idempotencyKey, Instant createdAt) {
+public record OutboxRow(long id, String channel, String to, UUID userId, String template, JsonNode data, String idempotencyKey, Instant createdAt)
+        implements dev.gatehouse.jobs.QueueEvents.Kinded {
+    /** The template: a bounded label for metrics. */
+    @Override
+    public String kind() {
+        return template;
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final Claimed.Reader<OutboxRow> READER = (id, rs) -> {

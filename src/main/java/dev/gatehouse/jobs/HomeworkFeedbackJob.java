@@ -105,6 +105,7 @@ public final class HomeworkFeedbackJob implements Job {
         Admission admission = quota.admit(new QuotaGate.Ask(requestId, payer, null, unbound.alias(), TASK, false,
                 gateway.promptTokens(unbound), requested > 0 ? requested : null));
         int granted;
+        String plan = admission.limits().planId();
         switch (admission) {
             case Admission.Rejected r -> {
                 String reason = "AI request refused for " + payer + ": " + r.reason().code();
@@ -127,6 +128,7 @@ public final class HomeworkFeedbackJob implements Job {
         Usage u = completion.usage();
         quota.settleLater(new Settlement(requestId, u.outcome().name().toLowerCase(Locale.ROOT), u.promptTokens(), u.completionTokens(),
                 u.deployment(), (int) Math.min(u.latency().toMillis(), Integer.MAX_VALUE), u.source().name().toLowerCase(Locale.ROOT)));
+        quota.events().charged(plan, unbound.alias(), u.promptTokens(), u.completionTokens());
         JsonNode output;
         try {
             output = task.parseOutput(completion.body().path("choices").path(0).path("message").path("content").asText(null));

@@ -27,6 +27,11 @@ public final class JobQueue implements AutoCloseable {
     }
 
     public static JobQueue start(DataSource db, Options options, List<Job> jobs) {
+        return start(db, options, jobs, QueueEvents.NONE);
+    }
+
+    /** @param events told each attempt's result by job kind (metrics) */
+    public static JobQueue start(DataSource db, Options options, List<Job> jobs, QueueEvents events) {
         Map<String, Job> byKind = jobs.stream().collect(Collectors.toUnmodifiableMap(Job::kind, Function.identity()));
         QueueWorker.Handler<JobRow> handler = row -> {
             Job job = byKind.get(row.data().kind());
@@ -40,7 +45,7 @@ public final class JobQueue implements AutoCloseable {
             }
         };
         QueueRunner<JobRow> runner = QueueRunner.start(options.enabled(), "jobs", new DurableQueue<>(db, QueueTable.JOBS, JobRow.READER), handler,
-                new QueueWorker.Options(options.concurrency(), 16, options.pollInterval(), options.lease(), options.backoff()));
+                new QueueWorker.Options(options.concurrency(), 16, options.pollInterval(), options.lease(), options.backoff()), events);
         log.info("jobs: {}", options.enabled() ? "running " + byKind.keySet().stream().sorted().toList() : "worker off (JOBS_WORKER=off)");
         return new JobQueue(runner);
     }

@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 
 /** One row of {@code private.jobs} as the worker reads it. */
-public record JobRow(long id, String kind, JsonNode payload, String dedupeKey, Instant createdAt) {
+public record JobRow(long id, String kind, JsonNode payload, String dedupeKey, Instant createdAt) implements QueueEvents.Kinded {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final Claimed.Reader<JobRow> READER = (id, rs) -> {

@@ -1,5 +1,6 @@
 package dev.gatehouse.jobs;
 
+import dev.gatehouse.redaction.Secrets;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -25,6 +26,20 @@ public sealed interface Outcome {
 
     /** A permanent failure (the provider refused the row for good): dead at once. */
     record Fail(String reason) implements Outcome {}
+
+    /**
+     * The same outcome with credential shapes masked in its reason: reasons quote third parties
+     * (Resend's, Twilio's, Zoom's messages), and the queue logs them and keeps them in {@code last_error}.
+     */
+    default Outcome redacted() {
+        return switch (this) {
+            case Done d -> d;
+            case Retry r -> new Retry(Secrets.scrub(r.reason()), r.after());
+            case Defer d -> new Defer(Secrets.scrub(d.reason()), d.until());
+            case Skip s -> new Skip(Secrets.scrub(s.reason()));
+            case Fail f -> new Fail(Secrets.scrub(f.reason()));
+        };
+    }
 
     /** A transient failure retried with the queue's exponential backoff. */
     static Retry retryLater(String reason) {

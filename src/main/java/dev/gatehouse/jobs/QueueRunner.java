@@ -11,7 +11,13 @@ public record QueueRunner<T>(DurableQueue<T> queue, QueueWorker<T> worker) imple
     /** Starts a worker on {@code queue} when {@code enabled}. */
     public static <T> QueueRunner<T> start(boolean enabled, String name, DurableQueue<T> queue, QueueWorker.Handler<T> handler,
             QueueWorker.Options options) {
-        return new QueueRunner<>(queue, enabled ? new QueueWorker<>(name, queue, handler, options).start() : null);
+        return start(enabled, name, queue, handler, options, QueueEvents.NONE);
+    }
+
+    /** As {@link #start(boolean, String, DurableQueue, QueueWorker.Handler, QueueWorker.Options)}, telling {@code events} each attempt's result. */
+    public static <T> QueueRunner<T> start(boolean enabled, String name, DurableQueue<T> queue, QueueWorker.Handler<T> handler,
+            QueueWorker.Options options, QueueEvents events) {
+        return new QueueRunner<>(queue, enabled ? new QueueWorker<>(name, queue, handler, options, events).start() : null);
     }
 
     /** A NOTIFY arrived (or the listener reconnected): claim now. */

@@ -35,6 +35,7 @@ public final class QueueWorker<T> implements AutoCloseable {
     private final DurableQueue<T> queue;
     private final Handler<T> handler;
     private final Options options;
+    private final QueueEvents events;
     private final String workerId;
     private final Semaphore slots;
     private final Semaphore wakeups = new Semaphore(0);
@@ -42,6 +43,12 @@ public final class QueueWorker<T> implements AutoCloseable {
     private Thread loop;
 
     public QueueWorker(String name, DurableQueue<T> queue, Handler<T> handler, Options options) {
+        this(name, queue, handler, options, QueueEvents.NONE);
+    }
+
+    /** @param events told each attempt's result (metrics) */
+    public QueueWorker(String name, DurableQueue<T> queue, Handler<T> handler, Options options, QueueEvents events) {
+        this.events = events;
         this.name = name;
         this.queue = queue;
         this.handler = handler;
@@ -113,6 +120,7 @@ public final class QueueWorker<T> implements AutoCloseable {
             } catch (Exception e) {
                 outcome = Outcome.retryLater(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+            outcome = outcome.redacted();
             switch (outcome) {
                 case Outcome.Fail f -> log.warn("{}: row {} failed for good: {}", name, row.id(), f.reason());
                 case Outcome.Retry r when row.attempts() >= row.maxAttempts() ->
@@ -121,6 +129,9 @@ public final class QueueWorker<T> implements AutoCloseable {
             }
             if (!queue.finish(row, outcome, options.backoff())) {
                 log.warn("{}: row {} was taken over after its lease expired; this attempt's outcome is dropped", name, row.id());
+            } else {
+                events.finished(name, row.data() instanceof QueueEvents.Kinded k ? k.kind() : name,
+                        QueueEvents.result(outcome, row.attempts(), row.maxAttempts()));
             }
         } catch (Exception e) {
             log.error("{}: cannot record the outcome of row {} ({}); its lease will put it back in line", name, row.id(), e.getMessage());

@@ -39,16 +39,25 @@ public final class QuotaGate implements AutoCloseable {
     private final DataSource db;
     private final GroupAdmission groups;
     private final long settleWindowNanos;
-    private final BlockingQueue<Settlement> pending = new LinkedBlockingQueue<>();
+    private final QuotaEvents events;
+    /** Each settlement with the System.nanoTime() it was queued at, for the settlement-lag metric. */
+    private record Queued(Settlement settlement, long at) {}
+    private final BlockingQueue<Queued> pending = new LinkedBlockingQueue<>();
     private volatile Thread settler;
     private volatile boolean closing;
 
     public QuotaGate(DataSource db) {
-        this(db, ADMISSION_LANES, SETTLE_WINDOW_NANOS);
+        this(db, QuotaEvents.NONE);
     }
 
-    private QuotaGate(DataSource db, int admissionLanes, long settleWindowNanos) {
+    /** @param events told each admission, charge and settled batch (metrics) */
+    public QuotaGate(DataSource db, QuotaEvents events) {
+        this(db, events, ADMISSION_LANES, SETTLE_WINDOW_NANOS);
+    }
+
+    private QuotaGate(DataSource db, QuotaEvents events, int admissionLanes, long settleWindowNanos) {
         this.db = db;
+        this.events = events;
         this.groups = new GroupAdmission(db, admissionLanes);
         this.settleWindowNanos = settleWindowNanos;
         this.settler = startSettler();
@@ -60,7 +69,7 @@ public final class QuotaGate implements AutoCloseable {
      * compare them. The service uses {@link #QuotaGate(DataSource)}.
      */
     public static QuotaGate tuned(DataSource db, int admissionLanes, java.time.Duration settleWindow) {
-        return new QuotaGate(db, admissionLanes, settleWindow.toNanos());
+        return new QuotaGate(db, QuotaEvents.NONE, admissionLanes, settleWindow.toNanos());
     }
 
     /** One admission request: who, what, and its worst-case size. */
@@ -74,7 +83,12 @@ public final class QuotaGate implements AutoCloseable {
     /** Admits or refuses {@code ask}, in a group with whatever admissions arrive at the same moment. */
     public Admission admit(Ask ask) {
         try {
-            return groups.admit(ask);
+            Admission result = groups.admit(ask);
+            switch (result) {
+                case Admission.Admitted a -> events.admitted(a.limits().planId(), ask.model());
+                case Admission.Rejected j -> events.rejected(j.limits().planId(), j.reason());
+            }
+            return result;
         } catch (SQLException e) {
             if (userGone(e)) {
                 // Not an outage: the token outlived its user, whose rows reference auth.users. Nothing was written.
@@ -120,7 +134,7 @@ public final class QuotaGate implements AutoCloseable {
             settleIsolated(List.of(s));
             return;
         }
-        pending.add(s);
+        pending.add(new Queued(s, System.nanoTime()));
         ensureSettler();
     }
 
@@ -165,8 +179,13 @@ public final class QuotaGate implements AutoCloseable {
         return Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
     }
 
+    /** Who is told about admissions and charges (the edge reports what a finished request used). */
+    public QuotaEvents events() {
+        return events;
+    }
+
     private void settleContinuously() {
-        List<Settlement> batch = new ArrayList<>(MAX_BATCH);
+        List<Queued> batch = new ArrayList<>(MAX_BATCH);
         long nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
         while (!closing || !pending.isEmpty()) {
             try {
@@ -174,13 +193,14 @@ public final class QuotaGate implements AutoCloseable {
                     nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
                     sweepExpired();
                 }
-                Settlement first = pending.poll(200, TimeUnit.MILLISECONDS);
+                Queued first = pending.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 collectFor(batch, settleWindowNanos);
-                settleIsolated(batch);
+                settleIsolated(batch.stream().map(Queued::settlement).toList());
+                events.settled(batch.size(), System.nanoTime() - first.at());
             } catch (InterruptedException e) {
                 if (!closing) {
                     Thread.currentThread().interrupt();
@@ -200,7 +220,7 @@ public final class QuotaGate implements AutoCloseable {
      * transaction, so at any rate the settler writes at most about 1 / window transactions a second.
      * Nobody waits for it: the reservation holds the request's limits meanwhile.
      */
-    private void collectFor(List<Settlement> batch, long windowNanos) throws InterruptedException {
+    private void collectFor(List<Queued> batch, long windowNanos) throws InterruptedException {
         long end = System.nanoTime() + windowNanos;
         while (batch.size() < MAX_BATCH) {
             pending.drainTo(batch, MAX_BATCH - batch.size());
@@ -208,7 +228,7 @@ public final class QuotaGate implements AutoCloseable {
             if (batch.size() >= MAX_BATCH || left <= 0 || closing) {
                 return;
             }
-            Settlement next = pending.poll(left, TimeUnit.NANOSECONDS);
+            Queued next = pending.poll(left, TimeUnit.NANOSECONDS);
             if (next == null) {
                 return;
             }
@@ -314,7 +334,9 @@ public final class QuotaGate implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<Settlement> left = new ArrayList<>();
-        pending.drainTo(left);
+        for (Queued q; (q = pending.poll()) != null; ) {
+            left.add(q.settlement());
+        }
         if (!left.isEmpty()) {
             settleIsolated(left); // the settler died or ran out of time: write them here rather than drop them
         }

@@ -103,7 +103,7 @@ final class GatewayCall {
             case Admission.Rejected r -> throw rejection(r);
             case Admission.Admitted a -> {
                 ChatRequest bound = new ChatRequest(unbound.body(), servedAs(ctx, gateway, unbound.alias()),
-                        Math.max(a.grantedOutputTokens(), 1), RequestIds.header(requestId));
+                        Math.max(a.grantedOutputTokens(), 1), RequestIds.shown(ctx));
                 Usage usage = null;
                 try {
                     if (bound.streaming()) {
@@ -125,6 +125,7 @@ final class GatewayCall {
                     // Exactly one settlement per admission: what the gateway reported, else nothing used.
                     if (usage != null) {
                         settle(requestId, usage);
+                        quota.events().charged(a.limits().planId(), unbound.alias(), usage.promptTokens(), usage.completionTokens());
                     } else {
                         quota.settleLater(new Settlement(requestId, "failed", 0, 0, null, 0, "none"));
                     }

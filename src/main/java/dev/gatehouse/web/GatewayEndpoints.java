@@ -63,7 +63,7 @@ public final class GatewayEndpoints {
 
     public void chatCompletions(Context ctx) {
         Caller caller = caller(ctx, "chat");
-        ChatRequest request = gateway.parse(body(ctx), UNBOUND, RequestIds.header(RequestIds.of(ctx)));
+        ChatRequest request = gateway.parse(body(ctx), UNBOUND, RequestIds.shown(ctx));
         call.run(ctx, caller, request, null, completion -> completion.body());
     }
 
@@ -102,7 +102,7 @@ public final class GatewayEndpoints {
             // use the first model that can be served rather than fail a request the caller could not fix.
             rendered.request().put("model", gateway.servableModels().getFirst());
         }
-        ChatRequest request = gateway.parse(rendered.request(), UNBOUND, RequestIds.header(RequestIds.of(ctx)));
+        ChatRequest request = gateway.parse(rendered.request(), UNBOUND, RequestIds.shown(ctx));
         String key = task.cacheTtl() == null ? null : TaskResultCache.key(task.name(), task.version(), request.alias(), rendered.request());
         if (key != null) {
             var fresh = results.fresh(caller.userId(), key);
@@ -134,7 +134,7 @@ public final class GatewayEndpoints {
 
     private void answerFromCache(Context ctx, TaskResultCache.Cached cached, String kind, TaskAnswer answer, ChatRequest request) {
         ObjectNode body = json.createObjectNode();
-        body.put("id", "cached-" + RequestIds.header(RequestIds.of(ctx)));
+        body.put("id", "cached-" + RequestIds.shown(ctx));
         body.putArray("choices").addObject().put("finish_reason", "stop");
         body.set("usage", cached.usage());
         ObjectNode out = answer.shape(cached.output(), new Completion(body, null), request);

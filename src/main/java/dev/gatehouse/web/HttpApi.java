@@ -67,7 +67,8 @@ public final class HttpApi {
     }
 
     public static Javalin create(Settings settings, Health health, GatewayEndpoints ai, EmailEndpoints email,
-            CertificateEndpoints certificates, SisterApps sister, BillingEndpoints billing) {
+            CertificateEndpoints certificates, SisterApps sister, BillingEndpoints billing, OpsEndpoints ops) {
+        AccessLog access = new AccessLog(ops.metrics());
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
         PublicRateLimit publicLimit = new PublicRateLimit(settings.edge(), System::nanoTime);
@@ -95,10 +96,15 @@ public final class HttpApi {
                 context.insertHandler(new GracefulHandler());
             });
 
+            config.requestLogger.http(access::finished);
             config.routes.before(ctx -> {
-                String id = RequestIds.header(RequestIds.assign(ctx));
+                MDC.clear();
+                String id = RequestIds.assign(ctx, ctx.header(REQUEST_ID));
                 ctx.header(REQUEST_ID, id);
                 MDC.put("request_id", id);
+                if (!id.equals(RequestIds.header(RequestIds.of(ctx)))) {
+                    MDC.put("request_key", RequestIds.header(RequestIds.of(ctx)));
+                }
                 ctx.header("X-Content-Type-Options", "nosniff");
                 ctx.header("Referrer-Policy", "no-referrer");
                 ctx.header("X-Frame-Options", "DENY");
@@ -110,7 +116,6 @@ public final class HttpApi {
             });
             config.routes.before(publicLimit::check);
             config.routes.before(cors::handle);
-            config.routes.after(ctx -> MDC.remove("request_id"));
 
             config.routes.get("/openapi.json", docs::openapi);
             config.routes.get("/docs", docs::page);
@@ -121,6 +126,11 @@ public final class HttpApi {
 
             config.routes.get("/health", health::live);
             config.routes.get("/ready", health::ready);
+            // operations (README: "Operations")
+            config.routes.get("/metrics", ops::metrics);
+            config.routes.get("/status", ops::statusPage);
+            config.routes.get("/status/data", ops::statusData);
+            config.routes.get("/status/{asset}", ops::asset);
 
             config.routes.post("/v1/chat/completions", ai::chatCompletions);
             config.routes.get("/v1/models", ai::models);

@@ -42,7 +42,7 @@ public final class SalesEndpoints {
         String transcript = body.path("variables").path("transcript").asText();
         ai.runTask(ctx, caller, tasks.require("sales-call-analysis"), body, (output, completion, request) -> {
             UUID id = analyses.save(caller.userId(), new CallAnalyses.NewAnalysis(client, title, transcript, output, request.alias(),
-                    RequestIds.header(RequestIds.of(ctx))));
+                    RequestIds.shown(ctx)));
             ObjectNode out = json.createObjectNode();
             out.put("object", "call_analysis");
             out.put("id", id.toString());

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.auth.AuthUser;
+import dev.gatehouse.support.HeadlessChromium;
 import dev.gatehouse.support.RunningService;
 import dev.gatehouse.support.TestDatabase;
 import dev.gatehouse.support.Users;
@@ -24,17 +25,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -59,8 +54,8 @@ class BrowserClientsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path chromium = required("chromium", "CHROME_BIN", "/usr/bin/chromium", "/usr/bin/chromium-browser");
-        Path driver = required("chromedriver", "CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+        HeadlessChromium.required("chromium", "CHROME_BIN", "/usr/bin/chromium", "/usr/bin/chromium-browser");
+        HeadlessChromium.required("chromedriver", "CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
         requiredCommand("npm");
         Path sdk = BrowserSdk.build();
 
@@ -100,12 +95,7 @@ class BrowserClientsTest {
         service = RunningService.start(db.dataSource(), Map.of("GATEHOUSE_CONFIG", config.toString(), "UPSTREAM_KEY", "sk-test-browser-0123456789",
                 "CORS_ORIGINS", pageOrigin));
 
-        ChromeOptions chrome = new ChromeOptions();
-        chrome.setBinary(chromium.toFile());
-        chrome.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-                "--disable-extensions", "--disable-background-networking", "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
-        ChromeDriverService driverService = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build();
-        browser = new ChromeDriver(driverService, chrome);
+        browser = HeadlessChromium.start();
     }
 
     @AfterAll
@@ -140,15 +130,6 @@ class BrowserClientsTest {
         return sse.append("data: [DONE]\n\n").toString();
     }
 
-    private static Path required(String what, String env, String... candidates) {
-        Optional<Path> found = Optional.ofNullable(System.getenv(env)).map(Path::of).filter(Files::isExecutable)
-                .or(() -> java.util.Arrays.stream(candidates).map(Path::of).filter(Files::isExecutable).findFirst());
-        if (found.isEmpty()) {
-            missing(what + " (looked at $" + env + " and " + String.join(", ", candidates) + "; apt-get install chromium chromium-driver)");
-        }
-        return found.orElseThrow();
-    }
-
     private static void requiredCommand(String command) throws InterruptedException {
         try {
             if (new ProcessBuilder(command, "--version").redirectErrorStream(true).start().waitFor() == 0) {
@@ -157,15 +138,7 @@ class BrowserClientsTest {
         } catch (IOException e) {
             // not installed: reported below
         }
-        missing(command + " (apt-get install nodejs npm)");
-    }
-
-    private static void missing(String what) {
-        String message = "The browser test needs " + what + ".";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail(message + " CI=true, so this is a failure, not a skip: .ci/run installs it.");
-        }
-        Assumptions.abort(message + " Skipped locally; install it to run the browser test.");
+        HeadlessChromium.missing(command + " (apt-get install nodejs npm)");
     }
 
     private static String shown(String id) {
