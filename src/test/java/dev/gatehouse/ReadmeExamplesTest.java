@@ -89,6 +89,7 @@ class ReadmeExamplesTest {
         assertThat(output(ran, "--plan pro")).contains("plan pro", "\"plan\":\"pro\"", "plan free", "0 of 10 requests used");
         assertThat(output(ran, "/v1/sales/call-analyses")).contains("\"object\":\"call_analysis\"");
         assertThat(output(ran, "/v1/mentor/ask")).contains("\"object\":\"mentor.answer\"", "\"object\":\"resume.review\"");
+        assertThat(output(ran, "/v1/import/sales")).contains("\"app\":\"sales\"", "\"created\":3");
         assertThat(output(ran, "/v1/import/learning")).contains("\"object\":\"import.result\"", "\"lesson_progress\":{\"created\":1,\"unchanged\":1",
                 "\"path\":\"$.enrollments[1]\",\"reason\":\"paid_course\"");
         assertThat(output(ran, "lighthouse.png")).contains("\"object\":\"embedding\"", "\"model\":\"dev-echo\"");
