@@ -142,10 +142,12 @@ class BackupRestoreTest {
     private static void run(Path tool, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(tool.toString()));
         cmd.addAll(List.of(args));
+        long started = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(tool + " finished").isTrue();
         assertThat(p.exitValue()).as(tool.getFileName() + " said: " + out).isZero();
+        LOG.info("{} took {} ms", tool.getFileName(), (System.nanoTime() - started) / 1_000_000);
     }
 
     /** A folder holding pg_dump and pg_restore of at least {@code major}. */

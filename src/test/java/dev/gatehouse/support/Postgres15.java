@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -28,14 +31,25 @@ public final class Postgres15 {
     private Postgres15() {
     }
 
-    /** The jar of zonky's 15.x binaries, or why it is not there. */
+    /** The jar of zonky's 15.x binaries (surefire's property, else the one in target/pg15/), or why it is not there. */
     public static Path binariesJar() {
         String configured = System.getProperty("gatehouse.pg15.binaries", "");
-        if (configured.isBlank() || !Files.isRegularFile(Path.of(configured))) {
-            throw new IllegalStateException("zonky's PostgreSQL 15 binaries jar is missing (gatehouse.pg15.binaries='" + configured
-                    + "'): run the tests through Maven, whose dependency plugin copies it to target/pg15/ (pom.xml, pg15-binaries)");
+        if (!configured.isBlank() && Files.isRegularFile(Path.of(configured))) {
+            return Path.of(configured);
         }
-        return Path.of(configured);
+        Path copied = Path.of("target", "pg15");
+        if (configured.isBlank() && Files.isDirectory(copied)) {
+            try (Stream<Path> jars = Files.list(copied)) {
+                Optional<Path> jar = jars.filter(j -> j.getFileName().toString().endsWith(".jar")).max(Comparator.naturalOrder());
+                if (jar.isPresent()) {
+                    return jar.get();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new IllegalStateException("zonky's PostgreSQL 15 binaries jar is missing (gatehouse.pg15.binaries='" + configured
+                + "'): run the tests through Maven, whose dependency plugin copies it to target/pg15/ (pom.xml, pg15-binaries)");
     }
 
     public static synchronized EmbeddedDatabase server() {
