@@ -1,6 +1,8 @@
 package dev.gatehouse.db;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -49,10 +51,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @param afterStop closed once the server has stopped (the data dir's lock)
      */
     public static EmbeddedDatabase start(Path dataDir, boolean durable, AutoCloseable afterStop) {
+        return start(dataDir, durable, afterStop, DefaultPostgresBinaryResolver.INSTANCE);
+    }
+
+    /**
+     * As {@link #start(Path, boolean, AutoCloseable)}, with the server binaries from {@code binaries} instead of the
+     * zonky artifact on the class path (the pinned major): tests use it to run a second, older major beside it.
+     * zonky extracts each distinct archive once and keys its cache by the resolver, so pass one instance per archive.
+     */
+    public static EmbeddedDatabase start(Path dataDir, boolean durable, AutoCloseable afterStop, PgBinaryResolver binaries) {
         try {
             Files.createDirectories(dataDir);
             boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION")) || !durable;
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setPgBinaryResolver(binaries)
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(!durable)
                     .setServerConfig("listen_addresses", "127.0.0.1")
