@@ -42,7 +42,7 @@ public final class MediaEndpoints {
     public void images(Context ctx) {
         Caller caller = ai.caller(ctx, "images");
         ImageRequest request = media.parseImages(ai.body(ctx));
-        String id = RequestIds.header(RequestIds.of(ctx));
+        String id = RequestIds.shown(ctx);
         ai.guarded(() -> admitAndCall(ctx, caller, request.alias(), Math.toIntExact(request.tokens()), "per_image",
                 servedAs -> media.images(request, servedAs, id)));
     }
@@ -50,7 +50,7 @@ public final class MediaEndpoints {
     public void embeddings(Context ctx) {
         Caller caller = ai.caller(ctx, "embeddings");
         EmbeddingRequest request = media.parseEmbeddings(ai.body(ctx));
-        String id = RequestIds.header(RequestIds.of(ctx));
+        String id = RequestIds.shown(ctx);
         ai.guarded(() -> admitAndCall(ctx, caller, request.alias(), request.inputTokens(), null,
                 servedAs -> media.embeddings(request, servedAs, id)));
     }
