@@ -27,7 +27,6 @@ public final class QuotaGate implements AutoCloseable {
             select s.* from private.ai_usage_summary(?) s
             where exists (select 1 from auth.users u where u.id = ? and u.deleted_at is null)""";
     private static final String SETTLE = "select private.ai_settle_many(?, ?, ?, ?, ?, ?, ?)";
-    private static final String RELEASE_STREAM = "update private.ai_reservations set is_stream = false where request_id = ? and is_stream";
     private static final String SWEEP = "select private.ai_sweep_expired()";
     private static final int MAX_BATCH = 500;
     private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -38,6 +37,7 @@ public final class QuotaGate implements AutoCloseable {
 
     private final DataSource db;
     private final GroupAdmission groups;
+    private final StreamReleases streamReleases;
     private final long settleWindowNanos;
     private final QuotaEvents events;
     /** Each settlement with the System.nanoTime() it was queued at, for the settlement-lag metric. */
@@ -59,6 +59,7 @@ public final class QuotaGate implements AutoCloseable {
         this.db = db;
         this.events = events;
         this.groups = new GroupAdmission(db, admissionLanes);
+        this.streamReleases = new StreamReleases(db);
         this.settleWindowNanos = settleWindowNanos;
         this.settler = startSettler();
     }
@@ -151,13 +152,13 @@ public final class QuotaGate implements AutoCloseable {
     /**
      * Frees a finished stream's slot now, before its last event reaches the caller, so a client that
      * reads {@code [DONE]} and streams again is never refused for its own finished stream. The
-     * settlement (tokens, ledger) still comes later, in a batch. A failure here is only logged: the
+     * settlement (tokens, ledger) still comes later, in a batch. Streams ending at the same moment
+     * are freed in one statement ({@link StreamReleases}). A failure here is only logged: the
      * settlement frees the slot too.
      */
     public void releaseStream(UUID requestId) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RELEASE_STREAM)) {
-            ps.setObject(1, requestId);
-            ps.executeUpdate();
+        try {
+            streamReleases.release(requestId);
         } catch (SQLException | RuntimeException e) {
             log.warn("could not free the stream slot of request {} early ({}); its settlement will", requestId, describe(e));
         }
@@ -310,6 +311,11 @@ public final class QuotaGate implements AutoCloseable {
         return groups.largestGroup();
     }
 
+    /** The most stream releases one statement has carried so far. */
+    public int largestStreamReleaseGroup() {
+        return streamReleases.largestGroup();
+    }
+
     /** Settlements waiting for the settler. */
     public int queued() {
         return pending.size();
@@ -327,6 +333,7 @@ public final class QuotaGate implements AutoCloseable {
     @Override
     public void close() {
         groups.close();
+        streamReleases.close();
         closing = true;
         try {
             settler.join(java.time.Duration.ofSeconds(30));
