@@ -35,17 +35,29 @@ cleanup() {
 }
 trap cleanup EXIT
 if $quick; then bound=900; else bound=1800; fi
-# The service holds two sockets per stream (caller and upstream): stay inside this shell's open-files limit.
+# The service holds one socket per stream for its caller (the upstream's HTTP/2 multiplexes them
+# over a few connections): stay inside this shell's open-files limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fds=$(ulimit -n)
-streams=$(( (fds - 600) / 2 ))
+streams=$(( fds - 1000 ))
 [ "$streams" -gt 10000 ] && streams=10000
 jvm=(-XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp")
-java -Xmx512m "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" &
+# The streams phase's upstream speaks HTTP/2 over TLS, as providers' APIs do: a throwaway self-signed
+# key for 127.0.0.1 (JDK keytool), and a trust store holding only its certificate for the service.
+pass="bench-$RANDOM$RANDOM"
+keytool -genkeypair -alias bench -keyalg EC -groupname secp256r1 -dname CN=127.0.0.1 -ext san=ip:127.0.0.1 -validity 2 \
+  -storetype PKCS12 -keystore "$work/upstream.p12" -storepass "$pass" >/dev/null 2>&1
+keytool -exportcert -alias bench -keystore "$work/upstream.p12" -storepass "$pass" -file "$work/upstream.crt" >/dev/null 2>&1
+keytool -importcert -noprompt -alias bench -file "$work/upstream.crt" -storetype PKCS12 -keystore "$work/trust.p12" \
+  -storepass "$pass" >/dev/null 2>&1
+java -Xmx1g "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" "$work/upstream.p12" "$pass" &
 pids+=($!)
 for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/upstream-port" ] || { echo "the bench upstream did not start" >&2; exit 1; }
 # The service's heap is capped at the design's 1 GiB: the streams phase must fit in it.
-java -Xmx1g "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" &
+java -Xmx1g -Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword="$pass" -Djavax.net.ssl.trustStoreType=PKCS12 \
+  "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" \
+  "https://127.0.0.1:$(cat "$work/upstream-port.tls")" &
 pids+=($!)
 for _ in $(seq 1 240); do [ -s "$work/endpoints" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/endpoints" ] || { echo "the bench service did not start" >&2; exit 1; }

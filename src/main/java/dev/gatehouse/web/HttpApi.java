@@ -83,7 +83,15 @@ public final class HttpApi {
             // gzip for JSON and the docs' assets (above Javalin's 1.5 KB minimum); SSE streams write to the servlet's
             // own stream, which Javalin never compresses, so each chunk is still flushed as it comes.
             config.http.compressionStrategy = CompressionStrategy.GZIP;
-            config.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_HEADER_BYTES));
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(MAX_HEADER_BYTES);
+                // Jetty's per-connection header cache keeps each distinct short header value in a trie and clears
+                // the trie when it fills. Every request here carries another bearer token (one connection from a
+                // proxy or a browser tab serves many users and refreshes), so it was all inserts and clears, the
+                // hottest frames of the edge in the benchmark's profile. Well-known headers and values still
+                // come from Jetty's static cache.
+                http.setHeaderCacheSize(0);
+            });
             config.jetty.modifyServer(server -> {
                 server.setErrorHandler(jettyErrors);
                 // Graceful stop: the connector stops accepting, and requests in progress (a handler that has

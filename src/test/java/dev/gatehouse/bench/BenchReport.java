@@ -40,7 +40,9 @@ final class BenchReport {
                 .append(memTotal()).append(" memory |\n");
         md.append("| JDK | ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version")).append(" |\n");
         md.append("| mode | ").append(plan.quick() ? "quick" : "full").append(": ").append(plan.phaseSeconds()).append(" s per phase and target in ")
-                .append(plan.rounds()).append(" interleaved round(s), ").append(plan.warmupSeconds()).append(" s warm-up per target |\n");
+                .append(plan.rounds()).append(" interleaved round(s), ").append(plan.warmupSeconds()).append(" s warm-up per target, then ")
+                .append(facts.get("warmup_seconds")).append(" s more of the gateway until its CPU per request settled")
+                .append("true".equals(facts.get("warmup_steady")) ? "" : " (it had not settled by then)").append(" |\n");
         md.append("| database | ").append(System.getenv("DATABASE_URL") == null ? "embedded PostgreSQL 17, fsync off" : "DATABASE_URL").append(" |\n");
         md.append("| load average (1, 5, 15 min) | before ").append(facts.get("load_before")).append(", after ").append(facts.get("load_after")).append(" |\n");
         md.append("| load phase took | ").append(facts.get("load_seconds")).append(" s |\n\n");
@@ -64,13 +66,17 @@ final class BenchReport {
         headline(md, base, "pg_us_1000", "Postgres CPU per request, " + cpuWhere + " (us)", cpuPhase.map(p -> String.format("%.0f", p[1].pgMicros())), "small");
         headline(md, base, "jvm_us_1000", "gateway JVM CPU per request, " + cpuWhere + " (us)", cpuPhase.map(p -> String.format("%.0f", p[1].jvmMicros())), "");
         headline(md, base, "streams", "concurrent trickling streams held: ok / opened (errors)",
-                Optional.of(facts.get("streams_ok") + " / " + facts.get("streams") + " (" + facts.get("streams_errors") + ")"), "10,000, no errors");
+                Optional.of(facts.get("streams_ok") + " / " + facts.get("streams") + " (" + facts.get("streams_errors") + "); "
+                        + facts.get("streams_max_live") + " live at once"), "10,000, no errors");
         headline(md, base, "streams_heap", "heap while holding them: sampled peak / max (MiB)",
                 Optional.of(mib(facts.get("heap_peak_sampled")) + " / " + mib(facts.get("heap_max"))), "<= 1,024");
         headline(md, base, "streams_rss", "RSS while holding them: sampled peak (idle before) (MiB)",
                 Optional.of(mib(facts.get("rss_peak_sampled")) + " (" + mib(facts.get("rss_idle")) + ")"), "");
         md.append("\nStreams: each trickles ").append(BenchUpstream.TRICKLE_CHUNKS).append(" chunks ").append(BenchUpstream.TRICKLE_INTERVAL.toMillis())
-                .append(" ms apart; opened at 1,000/s; most open at once: ").append(facts.get("streams_max_open")).append("; phase took ")
+                .append(" ms apart, from an upstream on HTTP/2 over TLS; opened at ").append(facts.get("streams_per_second"))
+                .append("/s; most in flight at once: ").append(facts.get("streams_max_open"))
+                .append("; most live at once (first byte received, not yet ended): ").append(facts.get("streams_max_live"))
+                .append("; the service's open files, sampled peak: ").append(facts.get("service_fds_peak")).append("; phase took ")
                 .append(facts.get("streams_seconds")).append(" s; load average then ").append(facts.get("streams_load"))
                 .append(". Failures by cause: ").append(facts.get("streams_failures")).append(".\n\n");
 

@@ -44,7 +44,12 @@ final class BenchServer {
 
     private BenchServer() {}
 
-    static void serve(Path endpointsFile, String upstreamUrl, int seconds) throws Exception {
+    /**
+     * @param streamsUpstreamUrl where the trickling streams' deployment points: the upstream's HTTP/2
+     *                           over TLS port (trusted through {@code javax.net.ssl.trustStore}), or
+     *                           {@code upstreamUrl} itself
+     */
+    static void serve(Path endpointsFile, String upstreamUrl, int seconds, String streamsUpstreamUrl) throws Exception {
         String external = System.getenv("DATABASE_URL");
         EmbeddedDatabase pg = null;
         Path pgDir = null;
@@ -60,12 +65,14 @@ final class BenchServer {
             List<String> tokens = prepare(url, pg != null);
             Path config = Files.createTempFile("bench-gateway", ".json");
             Files.writeString(config, """
-                    {"providers": {"local": {"kind": "openai", "base_url": "%s/v1", "api_key_env": "LOCAL_KEY"}},
+                    {"providers": {"local": {"kind": "openai", "base_url": "%s/v1", "api_key_env": "LOCAL_KEY"},
+                                   "local-h2": {"kind": "openai", "base_url": "%s/v1", "api_key_env": "LOCAL_KEY"}},
                      "deployments": {"local": {"provider": "local", "model": "bench-model", "timeout_ms": 30000},
-                                     "trickle": {"provider": "local", "model": "bench-trickle", "timeout_ms": 30000}},
-                     "routes": {"bench": ["local"], "bench-trickle": ["trickle"]},
+                                     "fast-h2": {"provider": "local-h2", "model": "bench-model", "timeout_ms": 30000},
+                                     "trickle": {"provider": "local-h2", "model": "bench-trickle", "timeout_ms": 30000}},
+                     "routes": {"bench": ["local"], "bench-h2": ["fast-h2"], "bench-trickle": ["trickle"]},
                      "circuit_breaker": {"minimum_calls": 10000, "sliding_window_calls": 10000}}
-                    """.formatted(upstreamUrl));
+                    """.formatted(upstreamUrl, streamsUpstreamUrl));
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_CONFIG", config.toString(),
                     "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL));
             try (var pool = Database.pool(url, POOL, "bench"); Gatehouse gateway = Gatehouse.start(Settings.load(env), pool, env)) {
@@ -99,7 +106,7 @@ final class BenchServer {
                 s.execute("""
                         insert into public.plans (id, name, monthly_request_limit, monthly_token_limit, requests_per_minute,
                           max_output_tokens, max_concurrent_streams, allowed_models, allowed_tasks, allow_raw_chat)
-                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-trickle'], '{}', true)
+                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-h2', 'bench-trickle'], '{}', true)
                         on conflict (id) do nothing""");
             }
             String run = UUID.randomUUID().toString().substring(0, 8);

@@ -2,6 +2,16 @@ package dev.gatehouse.bench;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +25,12 @@ import java.time.Duration;
  * (model {@code bench-model}: time to first byte) or trickled (model {@code bench-trickle}: one
  * chunk every {@link #TRICKLE_INTERVAL} for {@link #TRICKLE_CHUNKS} chunks, the 10,000-streams
  * phase). Jetty with keep-alive, as real providers serve; loopback only; exits after its bound.
+ * Given a key store, it also serves HTTP/2 over TLS (ALPN, as OpenAI's and Anthropic's APIs do) on
+ * a second port, which the streams phase uses: its streams share a few multiplexed connections.
  */
 final class BenchUpstream {
     static final Duration TRICKLE_INTERVAL = Duration.ofMillis(500);
-    static final int TRICKLE_CHUNKS = 24;
+    static final int TRICKLE_CHUNKS = 40;
     private static final byte[] COMPLETION = """
             {"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model",\
             "choices":[{"index":0,"message":{"role":"assistant","content":"pong","refusal":null},"logprobs":null,"finish_reason":"stop"}],\
@@ -35,18 +47,61 @@ final class BenchUpstream {
 
     private BenchUpstream() {}
 
-    /** Serves on an ephemeral loopback port, writes the port to {@code portFile}, stops after {@code seconds}. */
-    static void serve(Path portFile, int seconds) throws Exception {
+    /** Streams one HTTP/2 connection carries at once; OkHttp opens another connection past it. */
+    private static final int H2_STREAMS_PER_CONNECTION = 1000;
+
+    /**
+     * Serves on an ephemeral loopback port, writes the port to {@code portFile}, stops after
+     * {@code seconds}. With {@code keyStore} (PKCS12, password {@code keyStorePassword}) it also serves
+     * HTTP/2 over TLS on a second port, written to {@code portFile} + {@code .tls}.
+     */
+    static void serve(Path portFile, int seconds, Path keyStore, String keyStorePassword) throws Exception {
+        ServerConnector[] tls = new ServerConnector[1];
         Javalin upstream = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = "127.0.0.1";
             config.jetty.port = 0;
             config.startup.showJavalinBanner = false;
             config.routes.post("/v1/chat/completions", BenchUpstream::answer);
+            if (keyStore != null) {
+                // A connector of one's own replaces Javalin's default one, so the plain HTTP/1.1 port is added back first.
+                config.jetty.addConnector((server, http) -> {
+                    ServerConnector plain = new ServerConnector(server, new HttpConnectionFactory(http));
+                    plain.setHost("127.0.0.1");
+                    plain.setPort(0);
+                    return plain;
+                });
+                config.jetty.addConnector((server, http) -> tls[0] = http2OverTls(server, http, keyStore, keyStorePassword));
+            }
         }).start();
-        Files.writeString(portFile, Integer.toString(upstream.port()));
+        if (tls[0] != null) {
+            Files.writeString(Path.of(portFile + ".tls"), Integer.toString(tls[0].getLocalPort()));
+        }
+        int plain = java.util.Arrays.stream(upstream.jettyServer().server().getConnectors())
+                .filter(c -> c != tls[0]).mapToInt(c -> ((ServerConnector) c).getLocalPort()).findFirst().orElseThrow();
+        Files.writeString(portFile, Integer.toString(plain));
         Thread.sleep(Duration.ofSeconds(seconds));
         upstream.stop();
+    }
+
+    /** TLS with ALPN choosing h2 (HTTP/1.1 for clients that do not offer it), on an ephemeral loopback port. */
+    private static ServerConnector http2OverTls(Server server, HttpConfiguration http, Path keyStore, String password) {
+        HttpConfiguration https = new HttpConfiguration(http);
+        https.addCustomizer(new SecureRequestCustomizer(false));
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(keyStore.toString());
+        ssl.setKeyStorePassword(password);
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        h2.setMaxConcurrentStreams(H2_STREAMS_PER_CONNECTION);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+        alpn.setDefaultProtocol("http/1.1");
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,
+                new HttpConnectionFactory(https));
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        return connector;
     }
 
     private static void answer(Context ctx) throws IOException, InterruptedException {

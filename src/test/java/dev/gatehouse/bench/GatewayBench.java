@@ -43,6 +43,13 @@ public final class GatewayBench {
     /** One measured phase: direct or through the gateway, with the server's CPU per request when through it. */
     record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, String loadAverage) {}
 
+    /**
+     * How fast the streams phase opens its streams: with {@link BenchUpstream#TRICKLE_CHUNKS} chunks
+     * {@link BenchUpstream#TRICKLE_INTERVAL} apart (20 s), 10,000 streams opened in 12.5 s are all
+     * open together for several seconds.
+     */
+    static final int STREAMS_OPENED_PER_SECOND = 800;
+
     private final Plan plan;
     private final LoadClient client = new LoadClient();
     private final Map<String, String> endpoints;
@@ -56,8 +63,9 @@ public final class GatewayBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "upstream" -> BenchUpstream.serve(Path.of(args[1]), Integer.parseInt(args[2]));
-            case "serve" -> BenchServer.serve(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
+            case "upstream" -> BenchUpstream.serve(Path.of(args[1]), Integer.parseInt(args[2]),
+                    args.length > 4 ? Path.of(args[3]) : null, args.length > 4 ? args[4] : null);
+            case "serve" -> BenchServer.serve(Path.of(args[1]), args[2], Integer.parseInt(args[3]), args.length > 4 ? args[4] : args[2]);
             case "load" -> {
                 List<String> flags = Arrays.asList(args).subList(4, args.length);
                 Plan plan = Plan.of(flags.contains("--quick"), Integer.parseInt(args[2]), flags.contains("--profile"));
@@ -76,7 +84,8 @@ public final class GatewayBench {
                 // A streams-only run is for looking at that phase; it never replaces the full results.
                 BenchReport.write(plan.streamsOnly() ? Path.of("target/bench/RESULTS-streams.md") : Path.of(args[3]), plan, bench.rows, bench.facts);
             }
-            default -> throw new IllegalArgumentException("usage: upstream <port-file> <seconds> | serve <endpoints-file> <upstream-url> <seconds>"
+            default -> throw new IllegalArgumentException("usage: upstream <port-file> <seconds> [<tls-keystore> <password>]"
+                    + " | serve <endpoints-file> <upstream-url> <seconds> [<streams-upstream-url>]"
                     + " | load <endpoints-file> <streams> <results.md> [--quick] [--profile]");
         }
     }
@@ -97,10 +106,11 @@ public final class GatewayBench {
         facts.put("load_before", loadAverage());
         Target direct = target("upstream", BenchServer.USERS);
         Target gateway = target("gateway", BenchServer.USERS);
-        log("warming up " + plan.warmupSeconds + " s per target (JIT, pools, plan caches)");
+        log("warming up " + plan.warmupSeconds + " s per target (JIT, pools, plan caches), then the gateway until its CPU per request settles");
         client.closed(direct, 16, plan.warmupSeconds, false);
         client.closed(gateway, 16, plan.warmupSeconds, false);
         client.closed(gateway, 4, 2, true);
+        warmUntilSteady(gateway);
         if (plan.streamsOnly()) {
             holdStreams(gateway);
             facts.put("load_after", loadAverage());
@@ -130,6 +140,32 @@ public final class GatewayBench {
         facts.put("load_after", loadAverage());
         facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
     }
+
+    /**
+     * The JIT keeps compiling long after a fixed warm-up on two cores (a third of the samples in a
+     * profile 40 s in), which inflates every figure: load the gateway in 5 s windows, both streaming
+     * and not, until its JVM CPU per request changes by less than 10 % over two windows in a row
+     * (or {@link #MAX_WARMUP_SECONDS} pass), and say how long that took.
+     */
+    private void warmUntilSteady(Target gateway) throws Exception {
+        long began = System.nanoTime();
+        double last = Double.NaN;
+        int steady = 0;
+        while (steady < 2 && (System.nanoTime() - began) / 1e9 < (plan.quick ? MAX_WARMUP_SECONDS / 2 : MAX_WARMUP_SECONDS)) {
+            Map<String, Long> s0 = stats();
+            Sample s = client.closed(gateway, 32, 4, false);
+            Sample t = client.closed(gateway, 8, 1, true);
+            Map<String, Long> s1 = stats();
+            double perRequest = (s1.get("jvm_cpu_ns") - s0.get("jvm_cpu_ns")) / 1e3 / Math.max(1, s.nanos().length + t.nanos().length);
+            steady = Math.abs(perRequest - last) < 0.1 * last ? steady + 1 : 0;
+            log(String.format("warm-up: %.0f req/s, jvm %.0f us/req", s.perSecond(), perRequest));
+            last = perRequest;
+        }
+        facts.put("warmup_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+        facts.put("warmup_steady", Boolean.toString(steady >= 2));
+    }
+
+    private static final int MAX_WARMUP_SECONDS = 120;
 
     interface Phase {
         Sample run(Target t) throws Exception;
@@ -176,13 +212,14 @@ public final class GatewayBench {
     private void holdStreams(Target gateway) throws Exception {
         client.get(endpoints.get("control") + "/gc");
         Map<String, Long> idle = stats();
-        long[] peak = {0, 0};
+        long[] peak = {0, 0, 0};
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     Map<String, Long> s = stats();
                     peak[0] = Math.max(peak[0], s.get("heap_used"));
                     peak[1] = Math.max(peak[1], s.get("rss"));
+                    peak[2] = Math.max(peak[2], s.get("fds"));
                     Thread.sleep(500);
                 } catch (InterruptedException e) {
                     return;
@@ -191,8 +228,11 @@ public final class GatewayBench {
                 }
             }
         });
+        // As a service's connections to its provider are in steady use: the HTTP/2 connections open and that path compiled.
+        Sample warm = client.closed(gateway, 64, 5, LoadClient.STREAM_H2);
+        log(String.format("streams warm-up over HTTP/2: %.0f streams/s, %d errors", warm.perSecond(), warm.errors()));
         log("holding " + plan.streams + " trickling streams");
-        LoadClient.Held held = client.hold(gateway, plan.streams, 1000);
+        LoadClient.Held held = client.hold(gateway, plan.streams, STREAMS_OPENED_PER_SECOND);
         sampler.interrupt();
         sampler.join();
         Map<String, Long> after = stats();
@@ -200,6 +240,9 @@ public final class GatewayBench {
         facts.put("streams_ok", Integer.toString(held.ok()));
         facts.put("streams_errors", Integer.toString(held.errors()));
         facts.put("streams_max_open", Integer.toString(held.maxOpen()));
+        facts.put("streams_max_live", Integer.toString(held.maxLive()));
+        facts.put("streams_per_second", Integer.toString(STREAMS_OPENED_PER_SECOND));
+        facts.put("service_fds_peak", Long.toString(peak[2]));
         facts.put("streams_seconds", String.format("%.1f", held.seconds()));
         facts.put("streams_failures", held.failures().isEmpty() ? "none" : held.failures().toString());
         facts.put("heap_idle", Long.toString(idle.get("heap_used")));

@@ -25,6 +25,8 @@ import java.util.concurrent.locks.LockSupport;
 final class LoadClient {
     static final String CHAT = "{\"model\":\"bench\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     static final String STREAM = "{\"model\":\"bench\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
+    /** A fast stream from the HTTP/2 upstream: warms the streams phase's connections and code path. */
+    static final String STREAM_H2 = "{\"model\":\"bench-h2\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     static final String TRICKLE = "{\"model\":\"bench-trickle\",\"max_tokens\":32,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -83,11 +85,14 @@ final class LoadClient {
      * it failed (not 200, no {@code [DONE]}, or an error event).
      */
     long stream(Target t, String body, int n) {
-        return stream(t, body, n, null);
+        return stream(t, body, n, null, () -> {}, () -> {});
     }
 
-    /** As {@link #stream(Target, String, int)}, counting why a stream failed in {@code failures} when given. */
-    long stream(Target t, String body, int n, java.util.Map<String, AtomicInteger> failures) {
+    /**
+     * As {@link #stream(Target, String, int)}, counting why a stream failed in {@code failures} when
+     * given; runs {@code live} at its first byte and {@code ended} when a stream that went live ends.
+     */
+    long stream(Target t, String body, int n, java.util.Map<String, AtomicInteger> failures, Runnable live, Runnable ended) {
         long start = System.nanoTime();
         String failure;
         try {
@@ -95,7 +100,13 @@ final class LoadClient {
             try (InputStream in = res.body()) {
                 int first = in.read();
                 long ttfb = System.nanoTime() - start;
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                String text;
+                live.run();
+                try {
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } finally {
+                    ended.run();
+                }
                 if (res.statusCode() == 200 && first >= 0 && text.contains("[DONE]") && !text.contains("\"error\"")) {
                     return ttfb;
                 }
@@ -121,6 +132,12 @@ final class LoadClient {
 
     /** {@code concurrency} callers, each calling in a loop for {@code seconds}; streaming records time to first byte. */
     Sample closed(Target t, int concurrency, double seconds, boolean streaming) throws InterruptedException {
+        return closed(t, concurrency, seconds, streaming ? STREAM : null);
+    }
+
+    /** As {@link #closed(Target, int, double, boolean)}, streaming {@code streamBody} (null: not streaming). */
+    Sample closed(Target t, int concurrency, double seconds, String streamBody) throws InterruptedException {
+        boolean streaming = streamBody != null;
         long end = System.nanoTime() + (long) (seconds * 1e9);
         long[][] perCaller = new long[concurrency][];
         AtomicInteger errors = new AtomicInteger();
@@ -140,7 +157,7 @@ final class LoadClient {
                         long s = System.nanoTime();
                         long took;
                         if (streaming) {
-                            took = stream(t, STREAM, n);
+                            took = stream(t, streamBody, n);
                         } else {
                             took = call(t, n) ? System.nanoTime() - s : -1;
                         }
@@ -203,7 +220,8 @@ final class LoadClient {
     }
 
     /** What holding many streams at once showed. */
-    record Held(int streams, int ok, int errors, int maxOpen, double seconds, java.util.Map<String, AtomicInteger> failures) {}
+    /** @param maxOpen most requests in flight at once; {@code maxLive} most streams past their first byte and not yet ended */
+    record Held(int streams, int ok, int errors, int maxOpen, int maxLive, double seconds, java.util.Map<String, AtomicInteger> failures) {}
 
     /** Opens {@code streams} trickling streams at {@code perSecond}, holds them to their end, counts failures. */
     Held hold(Target t, int streams, int perSecond) {
@@ -211,6 +229,8 @@ final class LoadClient {
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger open = new AtomicInteger();
         AtomicLong maxOpen = new AtomicLong();
+        AtomicInteger live = new AtomicInteger();
+        AtomicLong maxLive = new AtomicLong();
         java.util.Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
         long start = System.nanoTime();
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -223,13 +243,13 @@ final class LoadClient {
                 int n = i;
                 callers.submit(() -> {
                     maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-                    long r = stream(t, TRICKLE, n, failures);
+                    long r = stream(t, TRICKLE, n, failures, () -> maxLive.accumulateAndGet(live.incrementAndGet(), Math::max), live::decrementAndGet);
                     open.decrementAndGet();
                     (r < 0 ? errors : ok).incrementAndGet();
                 });
             }
         }
-        return new Held(streams, ok.get(), errors.get(), (int) maxOpen.get(), (System.nanoTime() - start) / 1e9, failures);
+        return new Held(streams, ok.get(), errors.get(), (int) maxOpen.get(), (int) maxLive.get(), (System.nanoTime() - start) / 1e9, failures);
     }
 
     /** A plain GET, for the server's control port. */
