@@ -6,6 +6,7 @@
 #   --quick    a few minutes (shorter phases, fewer rates); the full run takes about 12 minutes
 #   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
 #   --streams-only  only the many-streams phase, written to target/bench/RESULTS-streams.md
+#                   (BENCH_STREAMS=N to hold fewer than 10,000)
 #   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
 #   of an embedded one.
 # Loopback only. Three JVMs (upstream, service, load generator), each stopped by PID on exit and each
@@ -41,6 +42,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fds=$(ulimit -n)
 streams=$(( fds - 1000 ))
 [ "$streams" -gt 10000 ] && streams=10000
+# BENCH_STREAMS=N holds fewer (to look at that phase quickly); never more than the limit allows.
+[ -n "${BENCH_STREAMS:-}" ] && [ "$BENCH_STREAMS" -lt "$streams" ] && streams=$BENCH_STREAMS
 jvm=(-XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp")
 # The streams phase's upstream speaks HTTP/2 over TLS, as providers' APIs do: a throwaway self-signed
 # key for 127.0.0.1 (JDK keytool), and a trust store holding only its certificate for the service.

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.RateControl;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -47,8 +48,11 @@ final class BenchUpstream {
 
     private BenchUpstream() {}
 
-    /** Streams one HTTP/2 connection carries at once; OkHttp opens another connection past it. */
-    private static final int H2_STREAMS_PER_CONNECTION = 1000;
+    /**
+     * Streams one HTTP/2 connection may carry at once: all of them, as one client's connection to a
+     * provider would; a lower cap races OkHttp's bookkeeping into REFUSED_STREAM resets.
+     */
+    private static final int H2_STREAMS_PER_CONNECTION = 20_000;
 
     /**
      * Serves on an ephemeral loopback port, writes the port to {@code portFile}, stops after
@@ -95,6 +99,10 @@ final class BenchUpstream {
         ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
         h2.setMaxConcurrentStreams(H2_STREAMS_PER_CONNECTION);
+        // A load generator is not an attacker: Jetty's frame-rate guard would close a connection carrying
+        // thousands of streams' window updates and resets, ending every stream on it.
+        h2.setRateControlFactory(new RateControl.Factory() {});
+        h2.setStreamIdleTimeout(Duration.ofMinutes(2).toMillis());
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
         alpn.setDefaultProtocol("http/1.1");
         ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2,

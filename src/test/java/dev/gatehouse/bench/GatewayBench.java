@@ -229,6 +229,7 @@ public final class GatewayBench {
             }
         });
         // As a service's connections to its provider are in steady use: the HTTP/2 connections open and that path compiled.
+        client.closed(gateway, 1, 2, LoadClient.STREAM_H2); // one connection first, which the rest then share
         Sample warm = client.closed(gateway, 64, 5, LoadClient.STREAM_H2);
         log(String.format("streams warm-up over HTTP/2: %.0f streams/s, %d errors", warm.perSecond(), warm.errors()));
         log("holding " + plan.streams + " trickling streams");
