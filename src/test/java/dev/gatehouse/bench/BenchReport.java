@@ -69,7 +69,8 @@ final class BenchReport {
                 Optional.of(facts.get("streams_ok") + " / " + facts.get("streams") + " (" + facts.get("streams_errors") + "); "
                         + facts.get("streams_max_live") + " live at once"), "10,000, no errors");
         headline(md, base, "streams_heap", "heap while holding them: sampled peak / max (MiB)",
-                Optional.of(mib(facts.get("heap_peak_sampled")) + " / " + mib(facts.get("heap_max"))), "<= 1,024");
+                Optional.of(mib(facts.get("heap_peak_sampled")) + " / " + mib(facts.get("heap_max")) + "; after a full GC with "
+                        + facts.get("live_at_gc") + " streams live: " + mib(facts.get("heap_after_gc"))), "<= 1,024");
         headline(md, base, "streams_rss", "RSS while holding them: sampled peak (idle before) (MiB)",
                 Optional.of(mib(facts.get("rss_peak_sampled")) + " (" + mib(facts.get("rss_idle")) + ")"), "");
         md.append("\nStreams: each trickles ").append(BenchUpstream.TRICKLE_CHUNKS).append(" chunks ").append(BenchUpstream.TRICKLE_INTERVAL.toMillis())
@@ -170,7 +171,7 @@ final class BenchReport {
     }
 
     private static String mib(String bytes) {
-        return bytes == null ? "?" : Long.toString(Long.parseLong(bytes) >> 20);
+        return bytes == null || Long.parseLong(bytes) < 0 ? "not measured" : Long.toString(Long.parseLong(bytes) >> 20);
     }
 
     private static String cpuModel() {

@@ -213,9 +213,17 @@ public final class GatewayBench {
         client.get(endpoints.get("control") + "/gc");
         Map<String, Long> idle = stats();
         long[] peak = {0, 0, 0};
+        long[] afterGc = {-1, -1};
+        // Once every stream should be open, a full GC on the service: the heap it keeps is what the streams hold.
+        long gcAt = System.nanoTime() + (long) ((plan.streams / (double) STREAMS_OPENED_PER_SECOND + 4) * 1e9);
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
+                    if (afterGc[0] < 0 && System.nanoTime() >= gcAt) {
+                        client.get(endpoints.get("control") + "/gc");
+                        afterGc[0] = stats().get("heap_used");
+                        afterGc[1] = client.liveStreams.get();
+                    }
                     Map<String, Long> s = stats();
                     peak[0] = Math.max(peak[0], s.get("heap_used"));
                     peak[1] = Math.max(peak[1], s.get("rss"));
@@ -244,6 +252,8 @@ public final class GatewayBench {
         facts.put("streams_max_live", Integer.toString(held.maxLive()));
         facts.put("streams_per_second", Integer.toString(STREAMS_OPENED_PER_SECOND));
         facts.put("service_fds_peak", Long.toString(peak[2]));
+        facts.put("heap_after_gc", Long.toString(afterGc[0]));
+        facts.put("live_at_gc", Long.toString(afterGc[1]));
         facts.put("streams_seconds", String.format("%.1f", held.seconds()));
         facts.put("streams_failures", held.failures().isEmpty() ? "none" : held.failures().toString());
         facts.put("heap_idle", Long.toString(idle.get("heap_used")));

@@ -223,13 +223,17 @@ final class LoadClient {
     /** @param maxOpen most requests in flight at once; {@code maxLive} most streams past their first byte and not yet ended */
     record Held(int streams, int ok, int errors, int maxOpen, int maxLive, double seconds, java.util.Map<String, AtomicInteger> failures) {}
 
+    /** Streams of the running {@link #hold} past their first byte and not yet ended. */
+    final AtomicInteger liveStreams = new AtomicInteger();
+
     /** Opens {@code streams} trickling streams at {@code perSecond}, holds them to their end, counts failures. */
     Held hold(Target t, int streams, int perSecond) {
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger open = new AtomicInteger();
         AtomicLong maxOpen = new AtomicLong();
-        AtomicInteger live = new AtomicInteger();
+        AtomicInteger live = liveStreams;
+        live.set(0);
         AtomicLong maxLive = new AtomicLong();
         java.util.Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
         long start = System.nanoTime();
