@@ -1,5 +1,6 @@
 package dev.gatehouse.ai;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.ChatRequestValidator;
 import dev.gatehouse.ai.chat.Completion;
@@ -181,8 +182,12 @@ public final class Gateway implements AutoCloseable {
     public Completion complete(ChatRequest request) {
         RouteAttempts attempts = attempts(request);
         try {
-            ObjectNode body = attempts.untilAnswered(attempt -> attempt.upstream().complete(request, attempt.timeout()));
-            return settled(new Completion(body, completionUsage(body, request, attempts)));
+            Answer answer = attempts.untilAnswered(attempt -> attempt.upstream().complete(request, attempt.timeout()));
+            return settled(switch (answer) {
+                case Answer.Relayed relayed -> Completion.relayed(relayed.json(),
+                        attempts.usage(Outcome.COMPLETED, relayed.promptTokens(), relayed.completionTokens(), TokenSource.UPSTREAM));
+                case Answer.Tree tree -> new Completion(tree.body(), completionUsage(tree.body(), request, attempts));
+            });
         } catch (Refusal e) {
             listener.onUsage(attempts.failedUsage());
             throw e;

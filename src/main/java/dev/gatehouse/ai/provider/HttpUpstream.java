@@ -1,14 +1,13 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.stream.CallerGone;
 import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.refusal.Refusal;
 import java.io.IOException;
 import java.time.Duration;
@@ -72,20 +71,14 @@ final class HttpUpstream implements Upstream {
     }
 
     @Override
-    public ObjectNode complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
+    public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
         Call call = client.newCall(request(request, false));
         call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
                 throw failure(response);
             }
-            JsonNode body;
-            try {
-                body = OpenAiJson.MAPPER.readTree(response.body().byteStream());
-            } catch (JsonProcessingException e) {
-                throw UpstreamFailure.malformed("a body that is not JSON");
-            }
-            return dialect.fromUpstream(body);
+            return dialect.fromUpstream(response.body().bytes(), request);
         } catch (IOException e) {
             throw UpstreamFailure.forIo(e, false);
         }
