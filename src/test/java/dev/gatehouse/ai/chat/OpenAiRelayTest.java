@@ -77,7 +77,7 @@ class OpenAiRelayTest {
             String alias = ALIASES[random.nextInt(ALIASES.length)];
             String replay = "seed " + seed + ", chunk " + i + ": " + new String(upstream, StandardCharsets.UTF_8);
 
-            TreeRelay.Chunk before = TreeRelay.chunk(upstream.clone(), alias);
+            TreeRelay.Chunk before = TreeRelay.chunk(new String(upstream, StandardCharsets.UTF_8), alias);
             OpenAiRelay.Chunk after = OpenAiRelay.chunk(upstream, alias);
 
             assertThat(new int[] {after.promptTokens(), after.completionTokens()}).as(replay)
@@ -117,7 +117,7 @@ class OpenAiRelayTest {
             } catch (OpenAiRelay.NotRelayable e) {
                 assertThat(treeRefused).as(replay).isTrue();
             }
-            if (TreeRelay.chunk(upstream.clone(), "a") == null) {
+            if (TreeRelay.chunk(new String(upstream, StandardCharsets.UTF_8), "a") == null) {
                 assertThatThrownBy(() -> OpenAiRelay.chunk(upstream, "a")).as(replay).isInstanceOf(OpenAiRelay.NotRelayable.class);
             }
         }

@@ -44,8 +44,8 @@ public final class TreeRelay {
         return OpenAiJson.bytes(body);
     }
 
-    /** Null when the event is not JSON (the tree path's MALFORMED). */
-    public static Chunk chunk(byte[] data, String alias) {
+    /** Null when the event's data is not JSON (the tree path's MALFORMED). */
+    public static Chunk chunk(String data, String alias) {
         JsonNode node;
         try {
             node = OpenAiJson.MAPPER.readTree(data);
