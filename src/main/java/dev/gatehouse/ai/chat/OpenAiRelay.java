@@ -65,15 +65,10 @@ public final class OpenAiRelay {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new NotRelayable("a completion without choices[0].message");
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                out.field(p);
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
+            for (String name = out.nextField(p); name != null; name = out.nextField(p)) {
+                JsonToken value = p.currentToken();
                 switch (name) {
-                    case "model" -> {
-                        out.replaceWithModel();
-                        p.skipChildren();
-                    }
+                    case "model" -> out.replaceWithModel(p);
                     case "choices" -> message = firstChoiceHasMessage(p, value);
                     case "usage" -> {
                         prompt = -1;
@@ -97,7 +92,6 @@ public final class OpenAiRelay {
                     default -> p.skipChildren();
                 }
             }
-            out.end(p);
         } catch (IOException e) {
             throw new NotRelayable("a body that is not JSON");
         }
@@ -132,15 +126,10 @@ public final class OpenAiRelay {
         int[] groqUsage = null;
         try (JsonParser p = JSON.createParser(upstream)) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    out.field(p);
-                    String name = p.currentName();
-                    JsonToken value = p.nextToken();
+                for (String name = out.nextField(p); name != null; name = out.nextField(p)) {
+                    JsonToken value = p.currentToken();
                     switch (name) {
-                        case "model" -> {
-                            out.replaceWithModel();
-                            p.skipChildren();
-                        }
+                        case "model" -> out.replaceWithModel(p);
                         case "usage" -> {
                             out.drop();
                             usage = value == JsonToken.START_OBJECT ? usage(p) : null;
@@ -196,7 +185,6 @@ public final class OpenAiRelay {
                         default -> p.skipChildren();
                     }
                 }
-                out.end(p);
             }
         } catch (IOException e) {
             throw new NotRelayable("a stream event that is not JSON");
@@ -380,24 +368,31 @@ public final class OpenAiRelay {
             this.alias = alias;
         }
 
-        /** A field's name is the parser's current token: the previous field ends before it. */
-        void field(JsonParser p) {
+        /**
+         * Moves to the object's next field (the previous one ends before it) and returns its name,
+         * the parser at its value; null at the object's closing brace.
+         */
+        String nextField(JsonParser p) throws IOException {
+            boolean more = p.nextToken() == JsonToken.FIELD_NAME;
             close(offset(p));
-            add((int) p.currentTokenLocation().getByteOffset(), 0);
+            if (!more) {
+                return null;
+            }
+            add(offset(p), 0);
+            String name = p.currentName();
+            p.nextToken();
+            return name;
         }
 
-        void replaceWithModel() {
+        /** The current field is the model: the alias stands in its place. */
+        void replaceWithModel(JsonParser p) throws IOException {
             spans[count - 2] = MODEL;
             hasModel = true;
+            p.skipChildren();
         }
 
         void drop() {
             spans[count - 2] = DROPPED;
-        }
-
-        /** The parser is at the object's closing brace. */
-        void end(JsonParser p) {
-            close(offset(p));
         }
 
         byte[] bytes() {
