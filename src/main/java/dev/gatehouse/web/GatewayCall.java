@@ -12,12 +12,14 @@ import dev.gatehouse.quota.Admission;
 import dev.gatehouse.quota.QuotaGate;
 import dev.gatehouse.quota.RateLimitHeaders;
 import dev.gatehouse.quota.Settlement;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -45,7 +47,16 @@ final class GatewayCall {
      * @param shape   turns a whole answer into the response body (streams are relayed as they are)
      */
     void run(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
-        guarded(() -> admitAndCall(ctx, caller, unbound, task, shape));
+        guarded(() -> admitAndCall(ctx, caller, unbound, task, completion -> ctx.json(shape.apply(completion))));
+    }
+
+    /**
+     * Runs a raw chat request: a whole answer is written as the gateway's bytes ({@link Completion#json()}),
+     * relayed from an OpenAI-compatible upstream without re-parsing.
+     */
+    void relay(Context ctx, Caller caller, ChatRequest unbound) {
+        guarded(() -> admitAndCall(ctx, caller, unbound, null,
+                completion -> ctx.contentType(ContentType.APPLICATION_JSON).result(completion.json())));
     }
 
     /** Runs one AI request's admission-to-settlement {@code work} as a request {@link #drain} waits for; 503 once draining. */
@@ -92,7 +103,7 @@ final class GatewayCall {
         return true;
     }
 
-    private void admitAndCall(Context ctx, Caller caller, ChatRequest unbound, String task, Function<Completion, ObjectNode> shape) {
+    private void admitAndCall(Context ctx, Caller caller, ChatRequest unbound, String task, Consumer<Completion> answer) {
         UUID requestId = RequestIds.of(ctx);
         int requested = unbound.maxTokens(-1);
         Admission admission = quota.admit(new QuotaGate.Ask(requestId, caller.userId(), caller.apiKeyId(), unbound.alias(), task,
@@ -119,7 +130,7 @@ final class GatewayCall {
                         usage = completion.usage();
                         // Shaping may still refuse the answer (a task's output not matching its schema):
                         // the model's work was done, so it is charged all the same.
-                        ctx.json(shape.apply(completion));
+                        answer.accept(completion);
                     }
                 } finally {
                     // Exactly one settlement per admission: what the gateway reported, else nothing used.

@@ -64,7 +64,7 @@ public final class GatewayEndpoints {
     public void chatCompletions(Context ctx) {
         Caller caller = caller(ctx, "chat");
         ChatRequest request = gateway.parse(body(ctx), UNBOUND, RequestIds.shown(ctx));
-        call.run(ctx, caller, request, null, completion -> completion.body());
+        call.relay(ctx, caller, request);
     }
 
     public void task(Context ctx) {

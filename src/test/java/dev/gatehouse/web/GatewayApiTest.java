@@ -47,6 +47,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The AI endpoints end to end: real service, real database, providers faked with WireMock in their wire formats. */
 class GatewayApiTest {
@@ -468,6 +470,49 @@ class GatewayApiTest {
                     u.id(), key.substring(0, 11), sha256(key), scopes);
         }
         return key;
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"<html><body>502 Bad Gateway</body></html>", "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"mess",
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4}}"})
+    void aMalformedAnswerFromEveryProviderIs502AndSettlesAsFailed(String body) throws Exception {
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(body)));
+        upstream.stubFor(post(urlEqualTo("/v1/messages")).willReturn(aResponse().withStatus(529)
+                .withHeader("Content-Type", "application/json").withBody(ANTHROPIC_529)));
+        AuthUser u = userOnPlan(1, 100);
+
+        HttpResponse<String> r = service.post("/v1/chat/completions", service.tokenFor(u), chat("gpt-4o-mini", "hello"));
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(json(r).at("/error/code").asText()).isEqualTo("upstream_error");
+        assertThat(r.body()).doesNotContain("chatcmpl-1").doesNotContain("Bad Gateway");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("outcome", u)).isEqualTo("failed"));
+        assertThat(usageRow("total_tokens", u)).isEqualTo(0L);
+    }
+
+    @Test
+    void aRelayedAnswerNamesTheAliasAndKeepsEverythingElseTheProviderSent() throws Exception {
+        String answer = """
+                {"id":"chatcmpl-groq1","object":"chat.completion","created":1700000000,"model":"llama-3.3-70b-versatile",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"Grüße 🚀 \\u00e9 \\"quoted\\"","tool_calls":[{"id":"call_1",
+                 "type":"function","function":{"name":"f","arguments":"{\\"x\\":1.50}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],
+                 "usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13,"queue_time":0.0123},
+                 "system_fingerprint":"fp_1","x_groq":{"id":"req_01"}}""";
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(answer)));
+        AuthUser u = userOnPlan(null, 100);
+
+        HttpResponse<String> r = service.post("/v1/chat/completions", service.tokenFor(u), chat("gpt-4o-mini", "hello"));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        JsonNode expected = JSON.readTree(answer);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) expected).put("model", "gpt-4o-mini");
+        assertThat(json(r)).isEqualTo(expected);
+        assertThat(r.body()).doesNotContain("llama-3.3-70b-versatile");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usageRow("total_tokens", u)).isEqualTo(13L));
+        assertThat(usageRow("usage_source", u)).isEqualTo("upstream");
     }
 
     private static String sha256(String s) throws Exception {

@@ -1,5 +1,6 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.config.Deployment;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.refusal.Refusal;
+import java.io.IOException;
 import okhttp3.Headers;
 
 /**
@@ -80,7 +82,17 @@ final class AnthropicDialect implements Dialect {
     }
 
     @Override
-    public ObjectNode fromUpstream(JsonNode body) throws UpstreamFailure {
+    public Answer fromUpstream(byte[] bytes, ChatRequest request) throws UpstreamFailure {
+        JsonNode body;
+        try {
+            body = OpenAiJson.MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw UpstreamFailure.malformed("a body that is not JSON");
+        }
+        return new Answer.Tree(completion(body));
+    }
+
+    private static ObjectNode completion(JsonNode body) throws UpstreamFailure {
         if (!(body instanceof ObjectNode message) || !"message".equals(message.path("type").asText())
                 || !message.path("content").isArray()) {
             throw UpstreamFailure.malformed("a Messages API answer that is not a message");

@@ -1,5 +1,6 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.chat.TokenCounter;
@@ -26,10 +27,10 @@ final class DevEchoModel implements Upstream {
     private record Reply(String text, String finishReason) {}
 
     @Override
-    public ObjectNode complete(ChatRequest request, Duration timeout) {
+    public Answer complete(ChatRequest request, Duration timeout) {
         Reply reply = reply(request);
-        return OpenAiJson.completion(id(request), OpenAiJson.now(), "dev-echo",
-                OpenAiJson.assistantMessage(reply.text()), reply.finishReason(), null);
+        return new Answer.Tree(OpenAiJson.completion(id(request), OpenAiJson.now(), "dev-echo",
+                OpenAiJson.assistantMessage(reply.text()), reply.finishReason(), null));
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.config.Deployment;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import okhttp3.Headers;
 
@@ -22,8 +22,11 @@ sealed interface Dialect permits OpenAiDialect, AnthropicDialect {
     /** The upstream body for a caller request on a deployment. Throws a 400 Refusal for input it cannot express. */
     ObjectNode toUpstream(ChatRequest request, Deployment deployment, boolean stream);
 
-    /** An OpenAI {@code chat.completion} from a successful upstream body; MALFORMED when it is not what the API promises. */
-    ObjectNode fromUpstream(JsonNode body) throws UpstreamFailure;
+    /**
+     * An OpenAI {@code chat.completion} from a successful upstream body for {@code request};
+     * MALFORMED when it is not what the API promises.
+     */
+    Answer fromUpstream(byte[] body, ChatRequest request) throws UpstreamFailure;
 
     /** A translator for one stream; it may keep state between events. */
     StreamTranslator streamTranslator();

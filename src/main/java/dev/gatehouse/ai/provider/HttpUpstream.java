@@ -1,14 +1,13 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.stream.CallerGone;
 import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.refusal.Refusal;
 import java.io.IOException;
 import java.time.Duration;
@@ -43,12 +42,15 @@ final class HttpUpstream implements Upstream {
     private final Dialect dialect;
     private final OkHttpClient client;
     private final HttpUrl url;
-    private final Headers headers;
+    /** Per kind of call, built once: a request only points at them (no header list copied per call). */
+    private final Headers completeHeaders;
+    private final Headers streamHeaders;
     private final ScheduledExecutorService watchdog;
     private final OpenStreams openStreams;
 
     /**
-     * @param shared   the gateway's client; this deployment derives one sharing its pool, with its own read timeout
+     * @param shared   the gateway's client; this deployment derives one with its own read timeout that shares the
+     *                 shared client's connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
      * @param watchdog cancels a stream whose first event is late
      */
     HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog, OpenStreams openStreams) {
@@ -57,7 +59,9 @@ final class HttpUpstream implements Upstream {
         this.dialect = dialect;
         this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
-        this.headers = headers(deployment, dialect);
+        Headers headers = headers(deployment, dialect);
+        this.completeHeaders = headers.newBuilder().set("Accept", "application/json").build();
+        this.streamHeaders = headers.newBuilder().set("Accept", "text/event-stream").build();
         this.watchdog = watchdog;
     }
 
@@ -72,20 +76,16 @@ final class HttpUpstream implements Upstream {
     }
 
     @Override
-    public ObjectNode complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
+    public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
         Call call = client.newCall(request(request, false));
+        // The read timeout bounds each silence only; this bounds the whole attempt (an answer trickling in, or the
+        // route's remaining deadline). It arms okio's shared watchdog: about 1% of the gateway's CPU, kept on purpose.
         call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
                 throw failure(response);
             }
-            JsonNode body;
-            try {
-                body = OpenAiJson.MAPPER.readTree(response.body().byteStream());
-            } catch (JsonProcessingException e) {
-                throw UpstreamFailure.malformed("a body that is not JSON");
-            }
-            return dialect.fromUpstream(body);
+            return dialect.fromUpstream(response.body().bytes(), request);
         } catch (IOException e) {
             throw UpstreamFailure.forIo(e, false);
         }
@@ -132,8 +132,7 @@ final class HttpUpstream implements Upstream {
         byte[] body = OpenAiJson.bytes(dialect.toUpstream(request, deployment, stream));
         return new Request.Builder()
                 .url(url)
-                .headers(headers)
-                .header("Accept", stream ? "text/event-stream" : "application/json")
+                .headers(stream ? streamHeaders : completeHeaders)
                 .post(RequestBody.create(body, JSON))
                 .build();
     }

@@ -1,12 +1,13 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
+import dev.gatehouse.ai.chat.OpenAiRelay;
 import dev.gatehouse.ai.config.Deployment;
 import dev.gatehouse.ai.stream.StreamRelay;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import okhttp3.Headers;
 
 /**
@@ -53,12 +54,12 @@ final class OpenAiDialect implements Dialect {
     }
 
     @Override
-    public ObjectNode fromUpstream(JsonNode body) throws UpstreamFailure {
-        if (!(body instanceof ObjectNode completion) || !completion.path("choices").isArray()
-                || completion.get("choices").isEmpty() || !completion.get("choices").get(0).path("message").isObject()) {
-            throw UpstreamFailure.malformed("a completion without choices[0].message");
+    public Answer fromUpstream(byte[] body, ChatRequest request) throws UpstreamFailure {
+        try {
+            return OpenAiRelay.completion(body, request.alias());
+        } catch (OpenAiRelay.NotRelayable e) {
+            throw UpstreamFailure.malformed(e.getMessage());
         }
-        return completion;
     }
 
     @Override
@@ -70,25 +71,21 @@ final class OpenAiDialect implements Dialect {
         if (data.strip().equals("[DONE]")) {
             return true;
         }
-        JsonNode node;
+        OpenAiRelay.Chunk chunk;
         try {
-            node = OpenAiJson.MAPPER.readTree(data);
-        } catch (JsonProcessingException e) {
-            throw UpstreamFailure.malformed("a stream event that is not JSON");
+            chunk = OpenAiRelay.chunk(data.getBytes(StandardCharsets.UTF_8), relay.alias());
+        } catch (OpenAiRelay.NotRelayable e) {
+            throw UpstreamFailure.malformed(e.getMessage());
         }
-        if (node.has("error")) {
+        if (chunk.error()) {
             throw UpstreamFailure.of(UpstreamFailure.Kind.SERVER_ERROR, "an error event in the stream");
         }
-        if (!(node instanceof ObjectNode chunk) || !chunk.path("choices").isArray()) {
+        if (chunk.choices() < 0) {
             throw UpstreamFailure.malformed("a stream event that is not a chat.completion.chunk");
         }
-        // Groq reports usage under x_groq on its last chunk; everyone else in usage.
-        JsonNode usage = chunk.path("usage").isObject() ? chunk.get("usage") : chunk.path("x_groq").path("usage");
-        if (usage.isObject()) {
-            relay.upstreamUsage(usage.path("prompt_tokens").asInt(-1), usage.path("completion_tokens").asInt(-1));
-        }
-        chunk.remove("x_groq");
-        if (!chunk.get("choices").isEmpty()) {
+        // Groq reports usage under x_groq on its last chunk; everyone else in usage (OpenAiRelay reads both).
+        relay.upstreamUsage(chunk.promptTokens(), chunk.completionTokens());
+        if (chunk.choices() > 0) {
             relay.chunk(chunk);
         }
         return false;

@@ -1,9 +1,9 @@
 package dev.gatehouse.ai.provider;
 
+import dev.gatehouse.ai.chat.Answer;
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gatehouse.ai.config.Deployment;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,8 +25,11 @@ public sealed interface Upstream permits HttpUpstream, DevEchoModel {
         };
     }
 
-    /** A whole answer as an OpenAI {@code chat.completion}; its {@code usage} only when the model reported one. */
-    ObjectNode complete(ChatRequest request, Duration timeout) throws UpstreamFailure;
+    /**
+     * A whole answer: an OpenAI {@code chat.completion} tree (its {@code usage} only when the model
+     * reported one), or an OpenAI-compatible upstream's bytes relayed with the alias as model and usage reported.
+     */
+    Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure;
 
     /**
      * Streams an answer into {@code relay} as OpenAI chunks, returning when the model finished.

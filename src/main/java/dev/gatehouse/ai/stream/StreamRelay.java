@@ -2,6 +2,7 @@ package dev.gatehouse.ai.stream;
 
 import dev.gatehouse.ai.chat.ChatRequest;
 import dev.gatehouse.ai.chat.OpenAiJson;
+import dev.gatehouse.ai.chat.OpenAiRelay;
 import dev.gatehouse.ai.chat.TokenCounter;
 import dev.gatehouse.ai.chat.TokenSource;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +25,7 @@ public final class StreamRelay {
 
     private final SseSink sink;
     private final ChatRequest request;
-    private List<ObjectNode> held;
+    private List<byte[]> held;
     private boolean committed;
     private String id;
     private long created;
@@ -37,30 +38,48 @@ public final class StreamRelay {
         this.request = request;
     }
 
-    /** Relays one chunk. Throws {@link CallerGone} when the caller's connection failed. */
+    /** Relays one chunk built or translated as a tree. Throws {@link CallerGone} when the caller's connection failed. */
     public void chunk(ObjectNode chunk) {
         chunk.put("model", request.alias());
         chunk.remove("usage");
-        if (id == null) {
-            id = chunk.path("id").asText("chatcmpl-" + request.requestId());
-            created = chunk.path("created").asLong(OpenAiJson.now());
-        }
         int tokens = 0;
-        boolean substance = false;
+        boolean finished = false;
         for (JsonNode choice : chunk.path("choices")) {
             tokens += TokenCounter.generated(choice.path("delta"));
-            substance |= !choice.path("finish_reason").isNull() && !choice.path("finish_reason").isMissingNode();
+            finished |= !choice.path("finish_reason").isNull() && !choice.path("finish_reason").isMissingNode();
+        }
+        relay(OpenAiJson.bytes(chunk), chunk.path("id").asText(null), chunk.path("created").asLong(Long.MIN_VALUE), tokens, finished);
+    }
+
+    /**
+     * Relays one chunk an OpenAI-compatible upstream sent, as its bytes already rewritten (model = the
+     * alias, no usage). Throws {@link CallerGone} when the caller's connection failed.
+     */
+    public void chunk(OpenAiRelay.Chunk chunk) {
+        relay(chunk.json(), chunk.id(), chunk.created(), chunk.tokens(), chunk.finished());
+    }
+
+    /** The public alias every relayed chunk names as its model. */
+    public String alias() {
+        return request.alias();
+    }
+
+    /** @param created {@link Long#MIN_VALUE} when the chunk had none */
+    private void relay(byte[] json, String chunkId, long chunkCreated, int tokens, boolean finished) {
+        if (id == null) {
+            id = chunkId != null ? chunkId : "chatcmpl-" + request.requestId();
+            created = chunkCreated != Long.MIN_VALUE ? chunkCreated : OpenAiJson.now();
         }
         relayedCompletionTokens += tokens;
-        if (!committed && tokens == 0 && !substance) {
+        if (!committed && tokens == 0 && !finished) {
             if (held == null) {
                 held = new ArrayList<>(1);
             }
-            held.add(chunk);
+            held.add(json);
             return;
         }
         flushHeld();
-        write(OpenAiJson.bytes(chunk));
+        write(json);
     }
 
     /** Records usage the upstream reported; a negative count means "not in this event". */
@@ -128,10 +147,10 @@ public final class StreamRelay {
 
     private void flushHeld() {
         if (held != null) {
-            List<ObjectNode> chunks = held;
+            List<byte[]> chunks = held;
             held = null;
-            for (ObjectNode chunk : chunks) {
-                write(OpenAiJson.bytes(chunk));
+            for (byte[] chunk : chunks) {
+                write(chunk);
             }
         }
     }
