@@ -46,6 +46,7 @@ public final class WebhookThroughputBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int poolSize = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int serial = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         java.nio.file.Path pgDir = Files.createTempDirectory("gatehouse-bench-pg");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(pgDir, false)) {
             var url = pg.url(EmbeddedDatabase.DATABASE);
@@ -88,6 +89,10 @@ public final class WebhookThroughputBench {
                 String serviceUrl = "http://127.0.0.1:" + service.port() + "/webhooks/stripe";
                 String bareUrl = "http://127.0.0.1:" + bare.port() + "/webhooks/stripe";
                 Random random = new Random(42);
+                if (serial > 0) {
+                    serial(http, bareUrl, serviceUrl, random, users, courses, serial, new Cpu(pgDir));
+                    return;
+                }
                 System.out.println("warming up (10 s each) ...");
                 run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
                 run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
@@ -103,6 +108,27 @@ public final class WebhookThroughputBench {
                         Runtime.getRuntime().availableProcessors() * 1000.0 * (webhook.ok() + webhook.errors()) / (webhook.jvmCpuMs() + webhook.pgCpuMs()));
             } finally {
                 bare.stop();
+            }
+        }
+    }
+
+    /**
+     * One client, one event at a time: CPU per event of the whole JVM (service, client) and of
+     * Postgres, which hardly moves with the neighbours' load, unlike events/s. Three rounds of
+     * {@code n} events per target; the first warms the JIT, the other two are printed.
+     */
+    private static void serial(HttpClient http, String bareUrl, String serviceUrl, Random random, List<UUID> users, List<UUID> courses, int n, Cpu cpu)
+            throws Exception {
+        System.out.printf("%n| target | round | events | errors | events/s (1 client) | CPU ms/event: JVM + Postgres |%n| --- | --- | --- | --- | --- | --- |%n");
+        for (String[] target : new String[][] {{"baseline: signature check only", bareUrl}, {"webhook: verify + ledger + apply", serviceUrl}}) {
+            for (int round = 0; round < 3; round++) {
+                List<String[]> events = events(random, users, courses, n);
+                Result r = cpu.measure(() -> run(http, target[1], events, 1, 600));
+                if (round > 0) {
+                    long total = Math.max(1, r.ok() + r.errors());
+                    System.out.printf("| %s | %d | %d | %d | %.0f | %.2f + %.2f = %.2f |%n", target[0], round, r.ok(), r.errors(), total / r.elapsedS(),
+                            r.jvmCpuMs() / total, r.pgCpuMs() / total, (r.jvmCpuMs() + r.pgCpuMs()) / total);
+                }
             }
         }
     }
