@@ -3,6 +3,8 @@
 # Usage: bench/stripe-webhooks.sh [seconds per phase, default 15] [concurrent clients, default 32] [connection pool, default 20] [serial events, default 0]
 # With a fourth argument N > 0 it measures instead CPU per event with one client, one event at a time
 # (rounds of N events; robust to the neighbours' load): bench/stripe-webhooks.sh 15 1 20 2000
+# With N < 0 it calls the webhook's transaction directly (no HTTP, no service, no workers), |N| events
+# per round on one connection, and reports that backend's and thread's CPU: bench/stripe-webhooks.sh 15 1 1 -3000
 # One JVM: embedded Postgres, the service, a signature-only baseline server and the load generator,
 # all on 127.0.0.1. Bounded: each phase stops after its seconds (plus 10 s warm-ups).
 set -euo pipefail
