@@ -138,6 +138,7 @@ public final class WebhookThroughputBench {
                 rs.next();
                 backend = rs.getLong(1);
             }
+            System.out.println("backend pid " + backend); // for perf record -p
             // BENCH_AB=before.sql:after.sql alternates rounds between two definitions of the functions
             // (files of create-or-replace statements), so both see the same neighbours' load
             String[] ab = System.getenv("BENCH_AB") == null ? null : System.getenv("BENCH_AB").split(":");
