@@ -5,6 +5,9 @@
 # (rounds of N events; robust to the neighbours' load): bench/stripe-webhooks.sh 15 1 20 2000
 # With N < 0 it calls the webhook's transaction directly (no HTTP, no service, no workers), |N| events
 # per round on one connection, and reports that backend's and thread's CPU: bench/stripe-webhooks.sh 15 1 1 -3000
+# Environment: EMAIL_WORKER=off (the service's outbox worker does not deliver during the phases),
+# BENCH_AB=a.sql:b.sql (direct mode: rounds alternate between two files of create-or-replace functions),
+# BENCH_PROFILE=file (serial mode: async-profiler over the last webhook round, collapsed stacks to file).
 # One JVM: embedded Postgres, the service, a signature-only baseline server and the load generator,
 # all on 127.0.0.1. Bounded: each phase stops after its seconds (plus 10 s warm-ups).
 set -euo pipefail

@@ -100,6 +100,7 @@ public final class WebhookThroughputBench {
                     serial(http, bareUrl, serviceUrl, random, users, courses, serial, new Cpu(pgDir));
                     return;
                 }
+                System.out.println("outbox worker: " + env.getOrDefault("EMAIL_WORKER", "on (delivers to the dev mailbox during the phases)"));
                 System.out.println("warming up (10 s each) ...");
                 run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
                 run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
