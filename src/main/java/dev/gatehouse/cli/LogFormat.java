@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class LogFormat {
     static final String ENV = "GATEHOUSE_LOG_FORMAT";
     static final String ACCESS_LEVEL = "GATEHOUSE_ACCESS_LOG_LEVEL";
+    private static final String ACCESS_LOGGER = "dev.gatehouse.access";
 
     private LogFormat() {}
 
@@ -43,11 +44,40 @@ public final class LogFormat {
         }
         JoranConfigurator configurator = new JoranConfigurator();
         configurator.setContext(logback);
+        drainAccessLog(logback);
         logback.reset();
         try {
             configurator.doConfigure(LogFormat.class.getResource("/logback.xml"));
         } catch (JoranException e) {
             throw new IllegalStateException("logback.xml cannot be read", e);
+        }
+    }
+
+    /**
+     * Stops logging: drains the access log's queue (logback.xml's {@code access}, at most its
+     * {@code maxFlushTime}) and closes the appenders. For the end of a process, after its last line.
+     */
+    public static void stop() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+            stop(logback);
+        }
+    }
+
+    /** As {@link #stop()}, for {@code logback}. */
+    public static void stop(LoggerContext logback) {
+        drainAccessLog(logback);
+        logback.stop();
+    }
+
+    /**
+     * Writes the access log's queued lines while the console still runs: the context's own reset
+     * stops root's appenders (the console) before the access logger's queue, whose lines then
+     * have nowhere to go.
+     */
+    private static void drainAccessLog(LoggerContext logback) {
+        var queue = logback.getLogger(ACCESS_LOGGER).getAppender("access");
+        if (queue != null) {
+            queue.stop();
         }
     }
 

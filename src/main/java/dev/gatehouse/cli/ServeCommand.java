@@ -46,7 +46,10 @@ public final class ServeCommand {
         }
         args.allow(Set.of());
         Running running = start(env);
-        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "gatehouse-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            LogFormat.stop(); // the access log's queued lines are written before the JVM exits
+        }, "gatehouse-shutdown"));
         System.out.println(banner(running));
         return waitForever();
     }

@@ -25,7 +25,10 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,8 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     private final AtomicInteger emailFailuresInARow = new AtomicInteger();
     private volatile Map<String, QueueStats> queues = Map.of();
     private volatile Gateway gateway;
+    private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
     public Metrics() {
         new ClassLoaderMetrics().bindTo(registry);
@@ -121,8 +126,7 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
 
     /** One HTTP request, by its route template (never the raw path), method and status. */
     public void http(String method, String route, int status, long nanos) {
-        Timer.builder("gatehouse.http.requests").tags("method", method, "route", route, "status", Integer.toString(status))
-                .serviceLevelObjectives(BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        timer("gatehouse.http.requests", null, "method", method, "route", route, "status", Integer.toString(status)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -138,14 +142,12 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     }
 
     private Timer upstreamTimer(String deployment, String result) {
-        return Timer.builder("gatehouse.upstream.requests").description("upstream attempts by deployment and result")
-                .tags("deployment", deployment, "result", result).serviceLevelObjectives(BUCKETS).register(registry);
+        return timer("gatehouse.upstream.requests", "upstream attempts by deployment and result", "deployment", deployment, "result", result);
     }
 
     @Override
     public void skipped(String deployment) {
-        Counter.builder("gatehouse.upstream.skipped").description("attempts not made because the deployment's breaker was open")
-                .tags("deployment", deployment).register(registry).increment();
+        counter("gatehouse.upstream.skipped", "attempts not made because the deployment's breaker was open", "deployment", deployment).increment();
         recent.skipped(deployment);
     }
 
@@ -158,45 +160,43 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     @Override
     public void onUsage(Usage usage) {
         if (usage.outcome() == Outcome.FAILED) {
-            Counter.builder("gatehouse.upstream.exhausted").description("requests no deployment answered")
-                    .tags("model", label(usage.alias())).register(registry).increment();
+            counter("gatehouse.upstream.exhausted", "requests no deployment answered", "model", label(usage.alias())).increment();
             return;
         }
         Gateway g = gateway;
         if (g != null && usage.deployment() != null && !usage.deployment().equals(g.primaryDeployment(usage.alias()))) {
-            Counter.builder("gatehouse.upstream.fallbacks").description("requests answered by a deployment other than the route's first")
-                    .tags("model", usage.alias(), "deployment", usage.deployment()).register(registry).increment();
+            counter("gatehouse.upstream.fallbacks", "requests answered by a deployment other than the route's first",
+                    "model", usage.alias(), "deployment", usage.deployment()).increment();
         }
     }
 
     @Override
     public void admitted(String plan, String model) {
-        Counter.builder("gatehouse.admissions").tags("plan", label(plan), "model", label(model)).register(registry).increment();
+        counter("gatehouse.admissions", null, "plan", label(plan), "model", label(model)).increment();
     }
 
     @Override
     public void rejected(String plan, Admission.Reason reason) {
-        Counter.builder("gatehouse.admission.rejections").tags("plan", label(plan), "reason", reason.code()).register(registry).increment();
+        counter("gatehouse.admission.rejections", null, "plan", label(plan), "reason", reason.code()).increment();
         recent.rejected(reason.code());
     }
 
     @Override
     public void charged(String plan, String model, int promptTokens, int completionTokens) {
-        Counter.builder("gatehouse.tokens").tags("plan", label(plan), "model", label(model), "kind", "prompt").register(registry).increment(promptTokens);
-        Counter.builder("gatehouse.tokens").tags("plan", label(plan), "model", label(model), "kind", "completion").register(registry).increment(completionTokens);
+        counter("gatehouse.tokens", null, "plan", label(plan), "model", label(model), "kind", "prompt").increment(promptTokens);
+        counter("gatehouse.tokens", null, "plan", label(plan), "model", label(model), "kind", "completion").increment(completionTokens);
     }
 
     @Override
     public void settled(int rows, long oldestWaitNanos) {
-        Timer.builder("gatehouse.settlement.lag").description("from a request's end to its settlement being written (oldest of each batch)")
-                .serviceLevelObjectives(BUCKETS).register(registry).record(oldestWaitNanos, TimeUnit.NANOSECONDS);
-        Counter.builder("gatehouse.settlements").register(registry).increment(rows);
+        timer("gatehouse.settlement.lag", "from a request's end to its settlement being written (oldest of each batch)").record(oldestWaitNanos, TimeUnit.NANOSECONDS);
+        counter("gatehouse.settlements", null).increment(rows);
     }
 
     @Override
     public void finished(String queue, String kind, String result) {
-        Counter.builder("gatehouse.queue.attempts").description("queued rows attempted, by queue, kind (job kind or email template) and result")
-                .tags("queue", label(queue), "kind", label(kind), "result", label(result)).register(registry).increment();
+        counter("gatehouse.queue.attempts", "queued rows attempted, by queue, kind (job kind or email template) and result",
+                "queue", label(queue), "kind", label(kind), "result", label(result)).increment();
         if (queue.equals(EMAIL_QUEUE)) {
             if (result.equals("done")) {
                 emailFailuresInARow.set(0);
@@ -213,8 +213,34 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
 
     @Override
     public void received(String type, String result) {
-        Counter.builder("gatehouse.webhook.events").tags("source", "stripe", "type", label(type), "result", label(result)).register(registry).increment();
+        counter("gatehouse.webhook.events", null, "source", "stripe", "type", label(type), "result", label(result)).increment();
         recent.webhook(result);
+    }
+
+    /**
+     * The timer of {@code name} and {@code tags} (key, value, ...), registered on first use. Building
+     * and registering a meter per request (the tags sorted, the id hashed, the registry's lock taken)
+     * cost more than recording; every label is bounded, so the map is too.
+     */
+    private Timer timer(String name, String description, String... tags) {
+        List<String> key = key(name, tags);
+        Timer t = timers.get(key);
+        return t != null ? t : timers.computeIfAbsent(key, k -> Timer.builder(name).description(description).tags(tags)
+                .serviceLevelObjectives(BUCKETS).register(registry));
+    }
+
+    /** The counter of {@code name} and {@code tags}, registered on first use (as {@link #timer}). */
+    private Counter counter(String name, String description, String... tags) {
+        List<String> key = key(name, tags);
+        Counter c = counters.get(key);
+        return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+    }
+
+    private static List<String> key(String name, String... tags) {
+        String[] key = new String[tags.length + 1];
+        key[0] = name;
+        System.arraycopy(tags, 0, key, 1, tags.length);
+        return Arrays.asList(key);
     }
 
     /** A label value that is never null: a missing one would throw inside a request's own path. */

@@ -46,6 +46,7 @@ public final class WebhookThroughputBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int poolSize = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int serial = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         java.nio.file.Path pgDir = Files.createTempDirectory("gatehouse-bench-pg");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(pgDir, false)) {
             var url = pg.url(EmbeddedDatabase.DATABASE);
@@ -70,8 +71,15 @@ public final class WebhookThroughputBench {
                     }
                 }
             }
-            Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
-                    "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", String.valueOf(poolSize), "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString());
+            if (serial < 0) {
+                direct(url, random(), users, courses, -serial);
+                return;
+            }
+            Map<String, String> env = new java.util.HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
+                    "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", String.valueOf(poolSize), "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString()));
+            if (System.getenv("EMAIL_WORKER") != null) {
+                env.put("EMAIL_WORKER", System.getenv("EMAIL_WORKER")); // off: size the outbox worker's share (its rows then wait)
+            }
             StripeWebhook verifyOnly = new StripeWebhook(List.of(SECRET), null, java.time.Clock.systemUTC());
             Javalin bare = Javalin.create(config -> {
                 config.concurrency.useVirtualThreads = true;
@@ -87,7 +95,12 @@ public final class WebhookThroughputBench {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 String serviceUrl = "http://127.0.0.1:" + service.port() + "/webhooks/stripe";
                 String bareUrl = "http://127.0.0.1:" + bare.port() + "/webhooks/stripe";
-                Random random = new Random(42);
+                Random random = random();
+                if (serial > 0) {
+                    serial(http, bareUrl, serviceUrl, random, users, courses, serial, new Cpu(pgDir));
+                    return;
+                }
+                System.out.println("outbox worker: " + env.getOrDefault("EMAIL_WORKER", "on (delivers to the dev mailbox during the phases)"));
                 System.out.println("warming up (10 s each) ...");
                 run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
                 run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
@@ -103,6 +116,80 @@ public final class WebhookThroughputBench {
                         Runtime.getRuntime().availableProcessors() * 1000.0 * (webhook.ok() + webhook.errors()) / (webhook.jvmCpuMs() + webhook.pgCpuMs()));
             } finally {
                 bare.stop();
+            }
+        }
+    }
+
+    private static Random random() {
+        return new Random(42);
+    }
+
+    /**
+     * No HTTP, no service, no workers: {@code n} events at a time through {@link StripeWebhook#apply} on
+     * one pooled connection (pgjdbc as the service configures it), three rounds, the first to warm up.
+     * CPU per event of this thread and of that connection's Postgres backend alone, from /proc: the
+     * webhook transaction's own cost, with no neighbour in it but the machine's.
+     */
+    private static void direct(dev.gatehouse.db.DatabaseUrl url, Random random, List<UUID> users, List<UUID> courses, int n) throws Exception {
+        var thread = java.lang.management.ManagementFactory.getThreadMXBean();
+        System.out.printf("%n| round | events | applied | duplicate | Postgres backend ms/event | Java thread ms/event |%n| --- | --- | --- | --- | --- | --- |%n");
+        try (var pool = Database.pool(url, 1, "direct"); Connection c = pool.getConnection()) {
+            long backend;
+            try (var rs = c.createStatement().executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                backend = rs.getLong(1);
+            }
+            System.out.println("backend pid " + backend); // for perf record -p
+            // BENCH_AB=before.sql:after.sql alternates rounds between two definitions of the functions
+            // (files of create-or-replace statements), so both see the same neighbours' load
+            String[] ab = System.getenv("BENCH_AB") == null ? null : System.getenv("BENCH_AB").split(":");
+            for (int round = 0; round < (ab == null ? 3 : 7); round++) {
+                if (ab != null) {
+                    c.createStatement().execute(Files.readString(java.nio.file.Path.of(ab[round % 2])));
+                }
+                List<dev.gatehouse.billing.StripeEvent> events = events(random, users, courses, n).stream()
+                        .map(e -> dev.gatehouse.billing.StripeEvent.parse(e[0])).toList();
+                long pg0 = ProcCpu.treeCpuNanos(backend);
+                long java0 = thread.getCurrentThreadCpuTime();
+                Map<StripeWebhook.Outcome, Integer> outcomes = new java.util.EnumMap<>(StripeWebhook.Outcome.class);
+                for (var event : events) {
+                    outcomes.merge(StripeWebhook.apply(c, event), 1, Integer::sum);
+                }
+                double javaMs = (thread.getCurrentThreadCpuTime() - java0) / 1e6;
+                double pgMs = (ProcCpu.treeCpuNanos(backend) - pg0) / 1e6;
+                if (round > 0) {
+                    System.out.printf("| %s | %d | %d | %d | %.2f | %.2f |%n", ab == null ? Integer.toString(round) : round + " (" + ab[round % 2] + ")", n, outcomes.getOrDefault(StripeWebhook.Outcome.APPLIED, 0),
+                            outcomes.getOrDefault(StripeWebhook.Outcome.DUPLICATE, 0), pgMs / n, javaMs / n);
+                }
+            }
+        }
+    }
+
+    /**
+     * One client, one event at a time: CPU per event of the whole JVM (service, client) and of
+     * Postgres, which hardly moves with the neighbours' load, unlike events/s. Three rounds of
+     * {@code n} events per target; the first warms the JIT, the other two are printed.
+     */
+    private static void serial(HttpClient http, String bareUrl, String serviceUrl, Random random, List<UUID> users, List<UUID> courses, int n, Cpu cpu)
+            throws Exception {
+        System.out.printf("%n| target | round | events | errors | events/s (1 client) | CPU ms/event: JVM + Postgres |%n| --- | --- | --- | --- | --- | --- |%n");
+        for (String[] target : new String[][] {{"baseline: signature check only", bareUrl}, {"webhook: verify + ledger + apply", serviceUrl}}) {
+            for (int round = 0; round < 3; round++) {
+                List<String[]> events = events(random, users, courses, n);
+                // BENCH_PROFILE=file: async-profiler over the webhook's last round, collapsed stacks to file
+                boolean profile = System.getenv("BENCH_PROFILE") != null && target[1].equals(serviceUrl) && round == 2;
+                if (profile) {
+                    System.out.println(Profiler.start());
+                }
+                Result r = cpu.measure(() -> run(http, target[1], events, 1, 600));
+                if (profile) {
+                    System.out.println(Profiler.stop(java.nio.file.Path.of(System.getenv("BENCH_PROFILE"))));
+                }
+                if (round > 0) {
+                    long total = Math.max(1, r.ok() + r.errors());
+                    System.out.printf("| %s | %d | %d | %d | %.0f | %.2f + %.2f = %.2f |%n", target[0], round, r.ok(), r.errors(), total / r.elapsedS(),
+                            r.jvmCpuMs() / total, r.pgCpuMs() / total, (r.jvmCpuMs() + r.pgCpuMs()) / total);
+                }
             }
         }
     }

@@ -19,6 +19,7 @@ public final class LogCapture implements AutoCloseable {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
     private final Logger root;
+    private final Logger access;
     private final Logger service;
     private final Level serviceLevel;
 
@@ -34,6 +35,8 @@ public final class LogCapture implements AutoCloseable {
         appender.start();
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(appender);
+        access = context.getLogger("dev.gatehouse.access"); // its own appender, not root's (logback.xml)
+        access.addAppender(appender);
         service = context.getLogger("dev.gatehouse");
         serviceLevel = service.getLevel();
         service.setLevel(Level.TRACE);
@@ -48,6 +51,7 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         root.detachAppender(appender);
+        access.detachAppender(appender);
         appender.stop();
         service.setLevel(serviceLevel);
     }
