@@ -214,12 +214,13 @@ public final class GatewayBench {
         Map<String, Long> idle = stats();
         long[] peak = {0, 0, 0};
         long[] afterGc = {-1, -1};
-        // Once every stream should be open, a full GC on the service: the heap it keeps is what the streams hold.
-        long gcAt = System.nanoTime() + (long) ((plan.streams / (double) STREAMS_OPENED_PER_SECOND + 4) * 1e9);
+        // Once (nearly) every stream is live, a full GC on the service: the heap it keeps is what the streams hold.
+        // If they never all get there, at the latest when they should have.
+        long gcAt = System.nanoTime() + (long) ((plan.streams / (double) STREAMS_OPENED_PER_SECOND + 12) * 1e9);
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    if (afterGc[0] < 0 && System.nanoTime() >= gcAt) {
+                    if (afterGc[0] < 0 && (client.liveStreams.get() >= 0.95 * plan.streams || System.nanoTime() >= gcAt)) {
                         client.get(endpoints.get("control") + "/gc");
                         afterGc[0] = stats().get("heap_used");
                         afterGc[1] = client.liveStreams.get();
