@@ -20,4 +20,4 @@ pool="${3:-20}"
 serial="${4:-0}"
 ./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 cp="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-timeout $(( 4 * seconds + 300 )) java -Xmx1g -DGATEHOUSE_LOG_LEVEL=WARN -DGATEHOUSE_ACCESS_LOG_LEVEL="${GATEHOUSE_ACCESS_LOG_LEVEL:-INFO}" -cp "$cp" dev.gatehouse.bench.WebhookThroughputBench "$seconds" "$clients" "$pool" "$serial"
+timeout $(( 4 * seconds + 400 )) java -Xmx1g -DGATEHOUSE_LOG_LEVEL=WARN -DGATEHOUSE_ACCESS_LOG_LEVEL="${GATEHOUSE_ACCESS_LOG_LEVEL:-INFO}" -cp "$cp" dev.gatehouse.bench.WebhookThroughputBench "$seconds" "$clients" "$pool" "$serial"

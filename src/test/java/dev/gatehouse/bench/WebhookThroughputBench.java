@@ -101,12 +101,24 @@ public final class WebhookThroughputBench {
                     return;
                 }
                 System.out.println("outbox worker: " + env.getOrDefault("EMAIL_WORKER", "on (delivers to the dev mailbox during the phases)"));
-                System.out.println("warming up (10 s each) ...");
-                run(http, bareUrl, events(random, users, courses, 8_000), clients, 10);
-                run(http, serviceUrl, events(random, users, courses, 8_000), clients, 10);
+                // 60 s each: with 10 s the JIT was still compiling through the measured phase (a third of the
+                // JVM's samples in a profile), which is not the state a running service answers webhooks in.
+                System.out.println("warming up (" + WARM_UP_SECONDS + " s each) ...");
+                run(http, bareUrl, events(random, users, courses, 60_000), clients, WARM_UP_SECONDS);
+                run(http, serviceUrl, events(random, users, courses, 60_000), clients, WARM_UP_SECONDS);
                 Cpu cpu = new Cpu(pgDir);
-                Result baseline = cpu.measure(() -> run(http, bareUrl, events(random, users, courses, 40_000), clients, seconds));
-                Result webhook = cpu.measure(() -> run(http, serviceUrl, events(random, users, courses, 40_000), clients, seconds));
+                // Signed before the phase and outside its CPU count: generating and signing is the load generator's work.
+                List<String[]> forBaseline = events(random, users, courses, 150_000);
+                List<String[]> forWebhook = events(random, users, courses, 40_000);
+                Result baseline = cpu.measure(() -> run(http, bareUrl, forBaseline, clients, seconds));
+                String profileTo = System.getenv("BENCH_PROFILE"); // async-profiler over the webhook phase, collapsed stacks to this file
+                if (profileTo != null) {
+                    Profiler.start();
+                }
+                Result webhook = cpu.measure(() -> run(http, serviceUrl, forWebhook, clients, seconds));
+                if (profileTo != null) {
+                    System.out.println(Profiler.stop(java.nio.file.Path.of(profileTo)));
+                }
                 System.out.printf("%n| target | clients | seconds | events | events/s | mean ms | errors | CPU ms/event: JVM + Postgres |%n"
                         + "| --- | --- | --- | --- | --- | --- | --- | --- |%n");
                 print("baseline: signature check only", clients, seconds, baseline);
@@ -119,6 +131,8 @@ public final class WebhookThroughputBench {
             }
         }
     }
+
+    private static final int WARM_UP_SECONDS = 60;
 
     private static Random random() {
         return new Random(42);
