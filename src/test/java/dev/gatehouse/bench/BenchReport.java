@@ -87,12 +87,17 @@ final class BenchReport {
         missed(md, "saturation (closed loop, concurrency 64)", pair(rows, "closed", BenchServer.USERS, 64).map(p -> p[1].sample().perSecond()), 3000, false, "req/s");
         missed(md, "added time to first byte p50", pair(rows, "ttfb", BenchServer.USERS, 16).map(p -> p[1].sample().p(50) - p[0].sample().p(50)), 1, true, "ms");
         missed(md, "streams held without an error", Optional.of((double) Integer.parseInt(facts.get("streams_ok"))), 10_000, false, "streams");
-        md.append("\nWhat would close the gaps, from the profiles and the per-request CPU (bench/README.md, issue 14): ")
-                .append("relaying the upstream's bytes instead of a Jackson tree round trip (Jackson is 7% of the JVM's samples); ")
-                .append("fewer per-call OkHttp tasks (its task runner, pool and timeout watchdog are 12-19%); ")
-                .append("plan and period cached in the JVM so admission skips plan_in_force; ")
-                .append("counters on the period row instead of a reservation row per request (one insert and one delete per request, with their indexes); ")
-                .append("and a machine whose other tenants leave the two cores to the benchmark.\n\n");
+        md.append("\nWhat would close the gaps (analysis and history: bench/README.md, issue 14): saturation is CPU: ")
+                .append("the gateway's JVM and Postgres each spend close to a millisecond of CPU per request (the JVM and PG columns below), ")
+                .append("against a few hundred microseconds for the load generator and the upstream together (the direct rows), ")
+                .append("so two shared cores hold roughly 1,000 gateway requests a second, and above that rate latency is queueing. ")
+                .append("The JVM's profile (below) has no single hot spot left: kernel time (thread hand-offs: park/unpark between ")
+                .append("Jetty's selector, the request's virtual thread, the admission lane and OkHttp; socket writes), Jetty, GC, OkHttp, ")
+                .append("then our own code. The byte relay, the header-cache fix and grouped admission and stream release already landed. ")
+                .append("Closing the rest would take admission off Postgres' per-request path while keeping limits exact across instances ")
+                .append("(per-instance leases of a user's quota, taken and returned in one round trip per block of requests), ")
+                .append("fewer hand-offs per request, and less allocation per request (GC); and a machine whose cores are not ")
+                .append("shared with the load generator, the upstream and Postgres.\n\n");
         md.append("## Every phase\n\n");
         md.append("closed = N callers in a loop (load = N); open = fixed rate, latency from each request's due time (load = req/s); ")
                 .append("ttfb = streaming, time to first body byte, closed loop. CPU per request is the server's (gateway JVM; Postgres ")

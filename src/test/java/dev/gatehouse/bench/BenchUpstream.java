@@ -30,7 +30,7 @@ import java.time.Duration;
  * a second port, which the streams phase uses: its streams share a few multiplexed connections.
  */
 final class BenchUpstream {
-    static final Duration TRICKLE_INTERVAL = Duration.ofMillis(500);
+    static final Duration TRICKLE_INTERVAL = Duration.ofMillis(1000);
     static final int TRICKLE_CHUNKS = 40;
     private static final byte[] COMPLETION = """
             {"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model",\

@@ -45,8 +45,8 @@ public final class GatewayBench {
 
     /**
      * How fast the streams phase opens its streams: with {@link BenchUpstream#TRICKLE_CHUNKS} chunks
-     * {@link BenchUpstream#TRICKLE_INTERVAL} apart (20 s), 10,000 streams opened in 12.5 s are all
-     * open together for several seconds.
+     * {@link BenchUpstream#TRICKLE_INTERVAL} apart (40 s), 10,000 streams opened in 12.5 s (or
+     * twice that, when the service starts them more slowly) are all open together for a while.
      */
     static final int STREAMS_OPENED_PER_SECOND = 800;
 
