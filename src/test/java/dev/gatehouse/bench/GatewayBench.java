@@ -144,20 +144,23 @@ public final class GatewayBench {
     /**
      * The JIT keeps compiling long after a fixed warm-up on two cores (a third of the samples in a
      * profile 40 s in), which inflates every figure: load the gateway in 5 s windows, both streaming
-     * and not, until its JVM CPU per request changes by less than 10 % over two windows in a row
-     * (or {@link #MAX_WARMUP_SECONDS} pass), and say how long that took.
+     * and not, for at least {@link #MIN_WARMUP_SECONDS} and until its JVM CPU per request changes by
+     * less than 5 % over two windows in a row (or {@link #MAX_WARMUP_SECONDS} pass), and say how long
+     * that took.
      */
     private void warmUntilSteady(Target gateway) throws Exception {
         long began = System.nanoTime();
         double last = Double.NaN;
         int steady = 0;
-        while (steady < 2 && (System.nanoTime() - began) / 1e9 < (plan.quick ? MAX_WARMUP_SECONDS / 2 : MAX_WARMUP_SECONDS)) {
+        double bound = plan.quick ? MAX_WARMUP_SECONDS / 2.0 : MAX_WARMUP_SECONDS;
+        while ((steady < 2 || (System.nanoTime() - began) / 1e9 < MIN_WARMUP_SECONDS)
+                && (System.nanoTime() - began) / 1e9 < bound) {
             Map<String, Long> s0 = stats();
             Sample s = client.closed(gateway, 32, 4, false);
             Sample t = client.closed(gateway, 8, 1, true);
             Map<String, Long> s1 = stats();
             double perRequest = (s1.get("jvm_cpu_ns") - s0.get("jvm_cpu_ns")) / 1e3 / Math.max(1, s.nanos().length + t.nanos().length);
-            steady = Math.abs(perRequest - last) < 0.1 * last ? steady + 1 : 0;
+            steady = Math.abs(perRequest - last) < 0.05 * last ? steady + 1 : 0;
             log(String.format("warm-up: %.0f req/s, jvm %.0f us/req", s.perSecond(), perRequest));
             last = perRequest;
         }
@@ -166,6 +169,8 @@ public final class GatewayBench {
     }
 
     private static final int MAX_WARMUP_SECONDS = 120;
+    /** A run that stopped after 15 s because two windows happened to agree still had the JIT at work. */
+    private static final int MIN_WARMUP_SECONDS = 40;
 
     interface Phase {
         Sample run(Target t) throws Exception;
