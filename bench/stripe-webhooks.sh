@@ -6,6 +6,8 @@
 # With N < 0 it calls the webhook's transaction directly (no HTTP, no service, no workers), |N| events
 # per round on one connection, and reports that backend's and thread's CPU: bench/stripe-webhooks.sh 15 1 1 -3000
 # Environment: EMAIL_WORKER=off (the service's outbox worker does not deliver during the phases),
+# EMAIL_WORKER=resend (it delivers as in production: through Resend, a local stand-in here, paced at
+# EMAIL_RATE_PER_SECOND, default 2/s); unset, it delivers to the dev mailbox at full speed,
 # BENCH_AB=a.sql:b.sql (direct mode: rounds alternate between two files of create-or-replace functions),
 # BENCH_PROFILE=file (serial mode: async-profiler over the last webhook round, collapsed stacks to file).
 # One JVM: embedded Postgres, the service, a signature-only baseline server and the load generator,

@@ -77,8 +77,26 @@ public final class WebhookThroughputBench {
             }
             Map<String, String> env = new java.util.HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
                     "STRIPE_WEBHOOK_SECRET", SECRET, "DB_POOL_SIZE", String.valueOf(poolSize), "GATEHOUSE_DATA_DIR", Files.createTempDirectory("bench-data").toString()));
-            if (System.getenv("EMAIL_WORKER") != null) {
-                env.put("EMAIL_WORKER", System.getenv("EMAIL_WORKER")); // off: size the outbox worker's share (its rows then wait)
+            String worker = System.getenv("EMAIL_WORKER");
+            Javalin fakeResend = null;
+            if ("resend".equals(worker)) {
+                // The worker as production runs it: through Resend (a local stand-in answering as Resend does)
+                // at EMAIL_RATE_PER_SECOND, its default 2/s unless the caller's environment sets another.
+                fakeResend = Javalin.create(config -> {
+                    config.concurrency.useVirtualThreads = true;
+                    config.jetty.host = "127.0.0.1";
+                    config.jetty.port = 0;
+                    config.startup.showJavalinBanner = false;
+                    config.routes.post("/emails", ctx -> ctx.json(Map.of("id", UUID.randomUUID().toString())));
+                }).start();
+                env.put("RESEND_API_KEY", "re_bench_" + UUID.randomUUID().toString().replace("-", ""));
+                env.put("RESEND_BASE_URL", "http://127.0.0.1:" + fakeResend.port());
+                env.put("EMAIL_FROM", "Bench <bench@bench.example>");
+                if (System.getenv("EMAIL_RATE_PER_SECOND") != null) {
+                    env.put("EMAIL_RATE_PER_SECOND", System.getenv("EMAIL_RATE_PER_SECOND"));
+                }
+            } else if (worker != null) {
+                env.put("EMAIL_WORKER", worker); // off: size the outbox worker's share (its rows then wait)
             }
             StripeWebhook verifyOnly = new StripeWebhook(List.of(SECRET), null, java.time.Clock.systemUTC());
             Javalin bare = Javalin.create(config -> {
@@ -100,7 +118,9 @@ public final class WebhookThroughputBench {
                     serial(http, bareUrl, serviceUrl, random, users, courses, serial, new Cpu(pgDir));
                     return;
                 }
-                System.out.println("outbox worker: " + env.getOrDefault("EMAIL_WORKER", "on (delivers to the dev mailbox during the phases)"));
+                System.out.println("outbox worker: " + ("resend".equals(worker)
+                        ? "on, through a local stand-in for Resend at " + env.getOrDefault("EMAIL_RATE_PER_SECOND", "2") + " emails/s (as in production)"
+                        : env.getOrDefault("EMAIL_WORKER", "on (delivers to the dev mailbox at full speed during the phases)")));
                 // 60 s each: with 10 s the JIT was still compiling through the measured phase (a third of the
                 // JVM's samples in a profile), which is not the state a running service answers webhooks in.
                 System.out.println("warming up (" + WARM_UP_SECONDS + " s each) ...");
@@ -128,6 +148,9 @@ public final class WebhookThroughputBench {
                         Runtime.getRuntime().availableProcessors() * 1000.0 * (webhook.ok() + webhook.errors()) / (webhook.jvmCpuMs() + webhook.pgCpuMs()));
             } finally {
                 bare.stop();
+                if (fakeResend != null) {
+                    fakeResend.stop();
+                }
             }
         }
     }
