@@ -82,13 +82,7 @@ public final class WebhookThroughputBench {
             if ("resend".equals(worker)) {
                 // The worker as production runs it: through Resend (a local stand-in answering as Resend does)
                 // at EMAIL_RATE_PER_SECOND, its default 2/s unless the caller's environment sets another.
-                fakeResend = Javalin.create(config -> {
-                    config.concurrency.useVirtualThreads = true;
-                    config.jetty.host = "127.0.0.1";
-                    config.jetty.port = 0;
-                    config.startup.showJavalinBanner = false;
-                    config.routes.post("/emails", ctx -> ctx.json(Map.of("id", UUID.randomUUID().toString())));
-                }).start();
+                fakeResend = loopbackPost("/emails", ctx -> ctx.json(Map.of("id", UUID.randomUUID().toString())));
                 env.put("RESEND_API_KEY", "re_bench_" + UUID.randomUUID().toString().replace("-", ""));
                 env.put("RESEND_BASE_URL", "http://127.0.0.1:" + fakeResend.port());
                 env.put("EMAIL_FROM", "Bench <bench@bench.example>");
@@ -99,16 +93,10 @@ public final class WebhookThroughputBench {
                 env.put("EMAIL_WORKER", worker); // off: size the outbox worker's share (its rows then wait)
             }
             StripeWebhook verifyOnly = new StripeWebhook(List.of(SECRET), null, java.time.Clock.systemUTC());
-            Javalin bare = Javalin.create(config -> {
-                config.concurrency.useVirtualThreads = true;
-                config.jetty.host = "127.0.0.1";
-                config.jetty.port = 0;
-                config.startup.showJavalinBanner = false;
-                config.routes.post("/webhooks/stripe", ctx -> {
-                    verifyOnly.verify(new String(ctx.bodyAsBytes(), java.nio.charset.StandardCharsets.UTF_8), ctx.header("Stripe-Signature"));
-                    ctx.json(Map.of("received", true, "duplicate", false));
-                });
-            }).start();
+            Javalin bare = loopbackPost("/webhooks/stripe", ctx -> {
+                verifyOnly.verify(new String(ctx.bodyAsBytes(), java.nio.charset.StandardCharsets.UTF_8), ctx.header("Stripe-Signature"));
+                ctx.json(Map.of("received", true, "duplicate", false));
+            });
             try (var pool = Database.pool(url, poolSize, "bench"); Gatehouse service = Gatehouse.start(Settings.load(env), pool, env)) {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 String serviceUrl = "http://127.0.0.1:" + service.port() + "/webhooks/stripe";
@@ -153,6 +141,17 @@ public final class WebhookThroughputBench {
                 }
             }
         }
+    }
+
+    /** A server on an ephemeral loopback port answering one POST route: the baseline and the Resend stand-in. */
+    private static Javalin loopbackPost(String path, io.javalin.http.Handler handler) {
+        return Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = "127.0.0.1";
+            config.jetty.port = 0;
+            config.startup.showJavalinBanner = false;
+            config.routes.post(path, handler);
+        }).start();
     }
 
     private static final int WARM_UP_SECONDS = 60;
