@@ -258,21 +258,13 @@ public final class OpenAiRelay {
                         p.skipChildren();
                     }
                 }
-            } else if (counted(field)) {
+            } else if (TokenCounter.GENERATED_TEXT_FIELDS.contains(field)) {
                 tokens += TokenCounter.count(text(p, value, ""));
             } else {
                 p.skipChildren();
             }
         }
         return tokens;
-    }
-
-    /** The delta fields whose text is generated tokens, as {@link TokenCounter#generated} reads them. */
-    private static boolean counted(String field) {
-        return switch (field) {
-            case "content", "reasoning_content", "reasoning", "refusal" -> true;
-            default -> false;
-        };
     }
 
     /** Tokens of one tool call's function name and arguments; consumes the call object. */
@@ -284,7 +276,7 @@ public final class OpenAiRelay {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
                     JsonToken value = p.nextToken();
-                    if (field.equals("name") || field.equals("arguments")) {
+                    if (TokenCounter.TOOL_CALL_FUNCTION_FIELDS.contains(field)) {
                         tokens += TokenCounter.count(text(p, value, ""));
                     } else {
                         p.skipChildren();

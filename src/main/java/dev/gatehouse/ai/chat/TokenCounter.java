@@ -1,6 +1,7 @@
 package dev.gatehouse.ai.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -40,15 +41,22 @@ public final class TokenCounter {
      * Groq and DeepSeek-style APIs return it), refusal, and tool call names and arguments.
      */
     public static int generated(JsonNode messageOrDelta) {
-        int tokens = count(messageOrDelta.path("content").asText(""))
-                + count(messageOrDelta.path("reasoning_content").asText(""))
-                + count(messageOrDelta.path("reasoning").asText(""))
-                + count(messageOrDelta.path("refusal").asText(""));
+        int tokens = 0;
+        for (String field : GENERATED_TEXT_FIELDS) {
+            tokens += count(messageOrDelta.path(field).asText(""));
+        }
         for (JsonNode call : messageOrDelta.path("tool_calls")) {
-            tokens += count(call.path("function").path("name").asText("")) + count(call.path("function").path("arguments").asText(""));
+            for (String field : TOOL_CALL_FUNCTION_FIELDS) {
+                tokens += count(call.path("function").path(field).asText(""));
+            }
         }
         return tokens;
     }
+
+    /** A message's or delta's fields whose text is generated tokens (also {@link OpenAiRelay}'s rule for relayed chunks). */
+    static final List<String> GENERATED_TEXT_FIELDS = List.of("content", "reasoning_content", "reasoning", "refusal");
+    /** The fields of a tool call's {@code function} whose text is generated tokens. */
+    static final List<String> TOOL_CALL_FUNCTION_FIELDS = List.of("name", "arguments");
 
     /**
      * An image whose size is unknown (a URL we do not fetch) at OpenAI's published rule for high or auto
