@@ -7,6 +7,7 @@
 #   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
 #   --streams-only  only the many-streams phase, written to target/bench/RESULTS-streams.md
 #                   (BENCH_STREAMS=N to hold fewer than 10,000)
+#                   (BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU)
 #   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
 #   of an embedded one.
 # Loopback only. Three JVMs (upstream, service, load generator), each stopped by PID on exit and each

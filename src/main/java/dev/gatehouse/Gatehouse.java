@@ -3,6 +3,7 @@ package dev.gatehouse;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.ai.Gateway;
 import dev.gatehouse.ai.MediaGateway;
+import dev.gatehouse.ai.chat.OpenAiJson;
 import dev.gatehouse.ai.config.GatewayConfig;
 import dev.gatehouse.ai.config.GatewayConfigLoader;
 import dev.gatehouse.ai.tasks.TaskCatalog;
@@ -153,7 +154,7 @@ public final class Gatehouse implements AutoCloseable {
         metrics.bindGateway(gateway);
         QuotaGate quota = new QuotaGate(db, metrics);
         metrics.bindSettlementQueue(quota::queued);
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = OpenAiJson.pooledMapper();
         Authenticator authenticator = new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db));
         GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
                 new TaskResultCache(db));

@@ -93,7 +93,11 @@ final class GroupAdmission implements AutoCloseable {
                 log.error("an admission lane hit an unexpected failure; it carries on", e);
             } finally {
                 for (Waiting w : group) {
-                    w.result().completeExceptionally(new SQLTransientConnectionException("admission lane failed"));
+                    // Only those a failure left unanswered: an exception each (stack trace filled) for every
+                    // admitted caller was a per-request cost.
+                    if (!w.result().isDone()) {
+                        w.result().completeExceptionally(new SQLTransientConnectionException("admission lane failed"));
+                    }
                 }
                 group.clear();
             }

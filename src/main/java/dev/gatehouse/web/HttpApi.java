@@ -17,12 +17,15 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     public static final String REQUEST_ID = "x-request-id";
     /** Room for the largest allowed prompt (200k characters, JSON-escaped). */
-    private static final long MAX_BODY_BYTES = 2_000_000;
+    static final long MAX_BODY_BYTES = 2_000_000;
     /**
      * Jetty's limit on the whole header block, set from the service's own credential limit plus room for a
      * browser's other headers, so an over-long bearer gets the service's 401 rather than Jetty's 431.
      */
     static final int MAX_HEADER_BYTES = BearerCredentials.MAX_LENGTH + 16 * 1024;
+
+    /** Javalin's copy buffer from a result to the response (see where it is set). */
+    private static final int RESULT_COPY_BYTES = 4096;
 
     /** How long Jetty's stop waits for requests in progress, after the gateway's own drain of AI calls. */
     private static final long STOP_TIMEOUT_MS = 10_000;
@@ -83,6 +86,10 @@ public final class HttpApi {
             // gzip for JSON and the docs' assets (above Javalin's 1.5 KB minimum); SSE streams write to the servlet's
             // own stream, which Javalin never compresses, so each chunk is still flushed as it comes.
             config.http.compressionStrategy = CompressionStrategy.GZIP;
+            // Javalin copies each result to the response through a buffer of this size, allocated per response, and
+            // defaults it to Jetty's output buffer (32 KiB): a third of everything a chat call allocated. A typical
+            // answer fits in 4 KiB; a larger one is copied in a few passes. Jetty's own (pooled) output buffer stays.
+            config.http.responseBufferSize = RESULT_COPY_BYTES;
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 // Jetty's per-connection header cache keeps each distinct short header value in a trie and clears

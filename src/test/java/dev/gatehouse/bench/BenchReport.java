@@ -101,18 +101,20 @@ final class BenchReport {
         md.append("## Every phase\n\n");
         md.append("closed = N callers in a loop (load = N); open = fixed rate, latency from each request's due time (load = req/s); ")
                 .append("ttfb = streaming, time to first body byte, closed loop. CPU per request is the server's (gateway JVM; Postgres ")
-                .append("backends) during the gateway's part of the phase.\n\n");
-        md.append("| kind | users | load | target | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | JVM us/req | PG us/req | load avg |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                .append("backends) during the gateway's part of the phase; KiB/req is what the gateway JVM allocated per request ")
+                .append("(all threads), which unlike CPU time does not move with the machine's load.\n\n");
+        md.append("| kind | users | load | target | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | JVM us/req | PG us/req | KiB/req | load avg |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (int i = 0; i + 1 < rows.size(); i += 2) {
             Row d = rows.get(i);
             Row g = rows.get(i + 1);
             for (Row r : List.of(d, g)) {
-                md.append(String.format("| %s | %d | %d | %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |%n", r.kind(), r.users(), r.load(), r.target(),
+                md.append(String.format("| %s | %d | %d | %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.kind(), r.users(), r.load(), r.target(),
                         r.sample().nanos().length, r.sample().errors(), r.sample().perSecond(), f(r.sample().p(50)), f(r.sample().p(90)),
-                        f(r.sample().p(99)), f(r.sample().p(100)), f0(r.jvmMicros()), f0(r.pgMicros()), r.loadAverage()));
+                        f(r.sample().p(99)), f(r.sample().p(100)), f0(r.jvmMicros()), f0(r.pgMicros()),
+                        Double.isNaN(r.allocKib()) ? "" : String.format("%.1f", r.allocKib()), r.loadAverage()));
             }
-            md.append(String.format("| | | | **added** | | | | **%s** | %s | **%s** | | | | |%n", f(g.sample().p(50) - d.sample().p(50)),
+            md.append(String.format("| | | | **added** | | | | **%s** | %s | **%s** | | | | | |%n", f(g.sample().p(50) - d.sample().p(50)),
                     f(g.sample().p(90) - d.sample().p(90)), f(g.sample().p(99) - d.sample().p(99))));
         }
         if (facts.containsKey("profile")) {

@@ -149,6 +149,9 @@ final class BenchServer {
         Map<String, Object> s = new HashMap<>();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         s.put("jvm_cpu_ns", os.getProcessCpuTime());
+        // Bytes allocated by every thread so far (virtual threads count on their carriers): unlike CPU
+        // time, a figure per request that does not move with what else the machine is running.
+        s.put("alloc_bytes", ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes());
         s.put("pg_cpu_ns", postmaster < 0 ? -1 : ProcCpu.treeCpuNanos(postmaster));
         s.put("heap_used", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         long peak = 0;

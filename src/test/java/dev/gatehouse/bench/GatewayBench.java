@@ -41,7 +41,7 @@ public final class GatewayBench {
     }
 
     /** One measured phase: direct or through the gateway, with the server's CPU per request when through it. */
-    record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, String loadAverage) {}
+    record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, double allocKib, String loadAverage) {}
 
     /**
      * How fast the streams phase opens its streams: with {@link BenchUpstream#TRICKLE_CHUNKS} chunks
@@ -200,17 +200,20 @@ public final class GatewayBench {
             Map<String, Long> s1 = stats();
             before.merge("jvm_gw", s1.get("jvm_cpu_ns") - s0.get("jvm_cpu_ns"), Long::sum);
             before.merge("pg_gw", s1.get("pg_cpu_ns") - s0.get("pg_cpu_ns"), Long::sum);
+            before.merge("alloc_gw", s1.get("alloc_bytes") - s0.get("alloc_bytes"), Long::sum);
             g = g == null ? sg : Sample.merge(g, sg);
         }
         String load1 = loadAverage();
-        Row rd = new Row(kind, users, load, "direct", d, Double.NaN, Double.NaN, load1);
+        Row rd = new Row(kind, users, load, "direct", d, Double.NaN, Double.NaN, Double.NaN, load1);
         int n = Math.max(g.nanos().length, 1);
         Row rg = new Row(kind, users, load, "gateway", g, before.getOrDefault("jvm_gw", 0L) / 1e3 / n,
-                before.get("pg_cpu_ns") < 0 ? Double.NaN : before.getOrDefault("pg_gw", 0L) / 1e3 / n, load1);
+                before.get("pg_cpu_ns") < 0 ? Double.NaN : before.getOrDefault("pg_gw", 0L) / 1e3 / n,
+                before.getOrDefault("alloc_gw", 0L) / 1024.0 / n, load1);
         rows.add(rd);
         rows.add(rg);
-        log(String.format("%-6s users=%-3d load=%-5d direct p50 %.3f p99 %.3f %.0f/s | gateway p50 %.3f p99 %.3f %.0f/s err %d | jvm %.0f us pg %.0f us/req | load %s",
-                kind, users, load, d.p(50), d.p(99), d.perSecond(), g.p(50), g.p(99), g.perSecond(), g.errors(), rg.jvmMicros(), rg.pgMicros(), load1));
+        log(String.format("%-6s users=%-3d load=%-5d direct p50 %.3f p99 %.3f %.0f/s | gateway p50 %.3f p99 %.3f %.0f/s err %d | jvm %.0f us pg %.0f us %.1f KiB/req | load %s",
+                kind, users, load, d.p(50), d.p(99), d.perSecond(), g.p(50), g.p(99), g.perSecond(), g.errors(), rg.jvmMicros(), rg.pgMicros(),
+                rg.allocKib(), load1));
         return rg;
     }
 

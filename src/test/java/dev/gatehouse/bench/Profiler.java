@@ -15,6 +15,14 @@ final class Profiler {
 
     static synchronized String start() {
         AsyncProfiler profiler = AsyncProfiler.getInstance();
+        // BENCH_PROFILE_EVENT=alloc samples where the heap is allocated (every 512 KiB) instead of CPU.
+        if ("alloc".equals(System.getenv("BENCH_PROFILE_EVENT"))) {
+            try {
+                return profiler.execute("start,event=alloc,alloc=512k");
+            } catch (IOException | RuntimeException e) {
+                return "profiler could not start: " + e.getMessage();
+            }
+        }
         for (String event : new String[] {"cpu", "itimer"}) {
             try {
                 return profiler.execute("start,event=" + event + ",interval=1ms");

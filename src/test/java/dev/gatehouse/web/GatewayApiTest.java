@@ -293,6 +293,41 @@ class GatewayApiTest {
     }
 
     @Test
+    void aChunkedBodyIsReadWholeAndABodyShorterThanItsLengthIsRefusedWithNothingSpent() throws Exception {
+        AuthUser u = userOnPlan(1, 100);
+        String token = service.tokenFor(u);
+        String body = chat("dev-echo", "sent in chunks");
+        int cut = body.length() / 2;
+
+        // Without Content-Length (as a streaming client sends it), in two chunks.
+        String chunked = rawPost(token, "Transfer-Encoding: chunked\r\n",
+                Integer.toHexString(cut) + "\r\n" + body.substring(0, cut) + "\r\n"
+                        + Integer.toHexString(body.length() - cut) + "\r\n" + body.substring(cut) + "\r\n0\r\n\r\n");
+        // Declares more than it sends, then closes its side.
+        String shortBody = rawPost(token, "Content-Length: " + (body.length() + 10) + "\r\n", body);
+
+        assertThat(chunked).startsWith("HTTP/1.1 200").contains("sent in chunks");
+        assertThat(shortBody).startsWith("HTTP/1.1 400").contains("could not be read");
+        assertThat(service.post("/v1/chat/completions", token, chat("dev-echo", "over quota")).statusCode())
+                .as("the chunked call used the one-request quota; the short one did not")
+                .isEqualTo(429);
+    }
+
+    /** One request written to a socket as is, the writing side then shut; answers all the service sent back. */
+    private String rawPost(String token, String framing, String payload) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(service.baseUrl()).getPort())) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nConnection: close\r\n" + framing + "\r\n" + payload)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void modelsListsWhatThePlanAllowsAndADeploymentCanServe() throws Exception {
         HttpResponse<String> r = service.get("/v1/models", service.tokenFor("student2@example.com"));
 

@@ -1,6 +1,8 @@
 package dev.gatehouse.ai.chat;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,10 +16,19 @@ import java.io.UncheckedIOException;
  * another format, dev-echo and the relay all build them here, so callers see one shape.
  */
 public final class OpenAiJson {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = pooledMapper();
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private OpenAiJson() {}
+
+    /**
+     * A mapper whose read and write buffers come from one shared pool. Jackson's default pool is per thread,
+     * and every request here runs on a new virtual thread, so each parse and each serialisation allocated
+     * its buffers afresh (8-16 KiB a call, about a seventh of what a chat call allocated).
+     */
+    public static ObjectMapper pooledMapper() {
+        return new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
+    }
 
     /** The text of a message's content: the string itself, or its text parts joined. Images count as nothing. */
     public static String text(JsonNode content) {
