@@ -50,7 +50,12 @@ public sealed interface BearerCredentials permits BearerCredentials.AccessToken,
                     : "Only the Bearer scheme is accepted. ";
             throw Refusal.unauthorized("invalid_authorization_scheme", hint + "Send " + EXPECTED + ".");
         }
-        String credential = gap < 0 ? "" : header.substring(gap).strip();
+        int start = gap;
+        while (start >= 0 && start < header.length() && Character.isWhitespace(header.charAt(start))) {
+            start++;
+        }
+        // One copy of the (often kilobyte-long) credential, not one per trim: the header is already stripped.
+        String credential = gap < 0 ? "" : header.substring(start);
         if (credential.isEmpty()) {
             throw Refusal.unauthorized("missing_authorization", "The Bearer credential is empty. Send " + EXPECTED + ".");
         }
