@@ -179,7 +179,9 @@ public final class WebhookThroughputBench {
             // BENCH_AB=before.sql:after.sql alternates rounds between two definitions of the functions
             // (files of create-or-replace statements), so both see the same neighbours' load
             String[] ab = System.getenv("BENCH_AB") == null ? null : System.getenv("BENCH_AB").split(":");
-            for (int round = 0; round < (ab == null ? 3 : 7); round++) {
+            // BENCH_AB_ROUNDS: rounds in A/B mode (default 7: a warm-up, then three of each), more to average out the neighbours
+            int rounds = ab == null ? 3 : Integer.parseInt(System.getenv().getOrDefault("BENCH_AB_ROUNDS", "7"));
+            for (int round = 0; round < rounds; round++) {
                 if (ab != null) {
                     c.createStatement().execute(Files.readString(java.nio.file.Path.of(ab[round % 2])));
                 }
