@@ -9,6 +9,7 @@ import dev.gatehouse.db.MigrationRunner;
 import dev.gatehouse.db.SqlFiles;
 import dev.gatehouse.rls.RlsDataset;
 import dev.gatehouse.support.Persona;
+import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -328,7 +329,7 @@ public final class RlsQueryBench {
     }
 
     /** The impersonated roles' own settings ({@code alter role ... set}), read once per phase. */
-    private static final Map<String, List<String[]>> ROLE_SETTINGS = new HashMap<>();
+    private static final Map<String, List<Map<String, Object>>> ROLE_SETTINGS = new HashMap<>();
 
     /**
      * As PostgREST starts a request: role and verified claims, transaction-local, then the role's own
@@ -342,34 +343,12 @@ public final class RlsQueryBench {
             ps.setString(2, who.claimsJson());
             ps.execute();
         }
-        for (String[] setting : roleSettings(c, who.role())) {
-            try (PreparedStatement ps = c.prepareStatement("select set_config(?, ?, true)")) {
-                ps.setString(1, setting[0]);
-                ps.setString(2, setting[1]);
-                ps.execute();
-            }
+        List<Map<String, Object>> settings = ROLE_SETTINGS.get(who.role());
+        if (settings == null) {
+            settings = Postgrest.roleSettings(c, who.role());
+            ROLE_SETTINGS.put(who.role(), settings);
         }
-    }
-
-    private static List<String[]> roleSettings(Connection c, String role) throws SQLException {
-        List<String[]> known = ROLE_SETTINGS.get(role);
-        if (known != null) {
-            return known;
-        }
-        List<String[]> settings = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                select split_part(x, '=', 1), substr(x, strpos(x, '=') + 1)
-                from pg_catalog.pg_db_role_setting s join pg_catalog.pg_roles r on r.oid = s.setrole, unnest(s.setconfig) x
-                where r.rolname = ? and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))""")) {
-            ps.setString(1, role);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    settings.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-        }
-        ROLE_SETTINGS.put(role, settings);
-        return settings;
+        Postgrest.applySettings(c, settings);
     }
 
     private static double median(long[] nanos) {

@@ -115,12 +115,7 @@ class RlsPlanShapeTest {
                     Postgrest.scalar(c, "select set_config('search_path', 'public, extensions', true), set_config('role', 'authenticated', true),"
                             + " set_config('request.jwt.claims', ?, true)", teacher().claimsJson());
                     if (roleSettings) {
-                        for (Map<String, Object> setting : Postgrest.rows(c, """
-                                select split_part(x, '=', 1) as name, substr(x, strpos(x, '=') + 1) as value
-                                from pg_catalog.pg_db_role_setting s join pg_catalog.pg_roles r on r.oid = s.setrole, unnest(s.setconfig) x
-                                where r.rolname = 'authenticated'""")) {
-                            Postgrest.scalar(c, "select set_config(?, ?, true)", setting.get("name"), setting.get("value"));
-                        }
+                        Postgrest.applySettings(c, Postgrest.roleSettings(c, "authenticated"));
                     }
                     plan.clear();
                     collect(JSON.readTree(Postgrest.scalar(c, "explain (format json) execute roster('"
