@@ -9,6 +9,7 @@ import dev.gatehouse.db.MigrationRunner;
 import dev.gatehouse.db.SqlFiles;
 import dev.gatehouse.rls.RlsDataset;
 import dev.gatehouse.support.Persona;
+import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.TestDatabase;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -34,36 +37,43 @@ import java.util.stream.Collectors;
  * <p>Each query is run as the service (with the owner filter, the result the user should get),
  * as the user with the same filter, and as the user without it (supabase-js clients usually
  * leave the owner to RLS); runs are interleaved, the median of {@code runs} is kept, and one
- * {@code EXPLAIN (ANALYZE, BUFFERS)} of each. Two phases on the same data: the migrations before
- * {@link #FIRST_NEW} ("before"), then every bundled migration ("after"). Writes a markdown report.
+ * {@code EXPLAIN (ANALYZE, BUFFERS)} of each. Each variant runs two ways, interleaved: one-shot (the
+ * statement text sent and planned per request) and prepared as PostgREST runs it ({@link PreparedQuery}).
+ * Phases on the same data, in order: the migrations before {@link #FIRST_NEW} ("before"), before
+ * {@link #FIRST_LEAN} ("main"), then every bundled migration ("after"). Writes a markdown report.
  *
- * <p>Usage: {@code RlsQueryBench [scale=1] [runs=21] [report=bench/rls-results.md] [phases=before,after]}. With
+ * <p>Usage: {@code RlsQueryBench [scale=1] [runs=21] [report=bench/rls-results.md] [phases=main,after]}. With
  * {@code -Drls.bench.hold=<file>} it keeps the database up after measuring (at most 90 minutes, until
  * that file is deleted) and writes its psql URL there, to study plans by hand.
  */
 public final class RlsQueryBench {
     /** The first migration of the RLS query-cost change; "before" applies everything older. */
     static final String FIRST_NEW = "20261202600000";
+    /** The first migration of the fixed-cost change (per-statement helper calls); "main" applies everything older. */
+    static final String FIRST_LEAN = "20261204300000";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One front-end query: service SQL (the baseline), the user's with the filter, without it (null: no such variant). */
     record Query(String name, Persona user, String service, String filtered, String unfiltered) {}
 
-    /** Medians: the server's own planning + execution time, and the client's wall clock for the whole query. */
-    record Timing(double medianMs, double clientMs, int rows, String plan) {}
+    /** Medians: the server's own planning + execution time, and the client's wall clock for the whole query; for a prepared statement, the plans the cache used. */
+    record Timing(double medianMs, double clientMs, int rows, String plan, String plans) {}
 
-    record Result(Query query, Timing service, Timing filtered, Timing unfiltered) {
+    /** One way of running a query (one-shot, or prepared as PostgREST runs it): the three variants' timings. */
+    record Mode(Timing service, Timing filtered, Timing unfiltered) {
         double worstRatio() {
             double f = filtered.medianMs / service.medianMs;
             return unfiltered == null ? f : Math.max(f, unfiltered.medianMs / service.medianMs);
         }
     }
 
+    record Result(Query query, Mode oneShot, Mode prepared) {}
+
     public static void main(String[] args) throws Exception {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 1;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 21;
         Path report = Path.of(args.length > 2 ? args[2] : "bench/rls-results.md");
-        List<String> phases = Arrays.asList((args.length > 3 ? args[3] : "before,after").split(","));
+        List<String> phases = Arrays.asList((args.length > 3 ? args[3] : "main,after").split(","));
 
         EmbeddedDatabase server = TestDatabase.server();
         String name = "rls_bench";
@@ -76,15 +86,24 @@ public final class RlsQueryBench {
         try (Connection c = Database.connect(server.url(name));
                 Connection superuser = Database.connect(server.adminUrl(name))) {
             MigrationRunner all = MigrationRunner.bundled();
-            MigrationRunner before = new MigrationRunner(SqlFiles.list("db/compat"),
-                    all.migrations().stream().filter(m -> m.version().compareTo(FIRST_NEW) < 0).toList(), null);
-            (phases.contains("before") ? before : all).migrateEmbedded(c, false);
+            MigrationRunner first = switch (phases.getFirst()) {
+                case "before" -> upTo(all, FIRST_NEW);
+                case "main" -> upTo(all, FIRST_LEAN);
+                default -> all;
+            };
+            first.migrateEmbedded(c, false);
             long t0 = System.nanoTime();
             RlsDataset.generate(superuser, scale);
             double generated = (System.nanoTime() - t0) / 1e9;
             System.out.printf("dataset at scale %s generated in %.1f s%n", scale, generated);
             out.append(String.format("Dataset generated in %.1f s (`bench/rls-data.sql`, scale %s): %s.%n%n", generated, scale, counts(c)));
             for (String phase : phases) {
+                if (phase.equals("main")) {
+                    upTo(all, FIRST_LEAN).migrateEmbedded(c, false);
+                    try (Statement s = superuser.createStatement()) {
+                        s.execute("analyze");
+                    }
+                }
                 if (phase.equals("after")) {
                     all.migrateEmbedded(c, false);
                     try (Statement s = superuser.createStatement()) {
@@ -109,6 +128,12 @@ public final class RlsQueryBench {
         Files.writeString(report, out.toString());
         System.out.println("wrote " + report);
         System.exit(0);
+    }
+
+    /** The bundled migrations older than {@code version}. */
+    private static MigrationRunner upTo(MigrationRunner all, String version) {
+        return new MigrationRunner(SqlFiles.list("db/compat"),
+                all.migrations().stream().filter(m -> m.version().compareTo(version) < 0).toList(), null);
     }
 
     static List<Query> queries(double scale) {
@@ -168,39 +193,64 @@ public final class RlsQueryBench {
     }
 
     static List<Result> measure(Connection c, List<Query> queries, int runs) throws SQLException {
+        PreparedQuery.deallocateAll(c);
+        ROLE_SETTINGS.clear();
         List<Result> results = new ArrayList<>();
+        int n = 0;
         for (Query q : queries) {
+            n++;
             Persona service = Persona.serviceRole();
-            long[][] times = new long[3][runs];
-            long[][] client = new long[3][runs];
-            int[] rows = new int[3];
+            // one-shot: each request sends the statement text, so the server parses, rewrites and plans it every time
+            String[] sql = {q.service, q.filtered, q.unfiltered};
+            Persona[] who = {service, q.user, q.user};
+            // prepared: one statement per variant (and role) on this connection, as PostgREST's statement cache keeps them
+            PreparedQuery[] prepared = new PreparedQuery[3];
+            for (int v = 0; v < 3; v++) {
+                if (sql[v] != null) {
+                    prepared[v] = PreparedQuery.of("rls_q" + n + "_" + v, sql[v]);
+                    prepared[v].prepare(c);
+                }
+            }
+            long[][] times = new long[6][runs];
+            long[][] client = new long[6][runs];
             for (int warm = 0; warm < 2; warm++) {
-                run(c, service, q.service);
-                run(c, q.user, q.filtered);
-                if (q.unfiltered != null) {
-                    run(c, q.user, q.unfiltered);
+                for (int v = 0; v < 3; v++) {
+                    if (sql[v] != null) {
+                        run(c, who[v], sql[v]);
+                    }
+                }
+            }
+            // a pooled connection serves many requests: past the plan cache's five custom plans before measuring
+            for (int warm = 0; warm < 6; warm++) {
+                for (int v = 0; v < 3; v++) {
+                    if (sql[v] != null) {
+                        run(c, who[v], prepared[v].execute());
+                    }
                 }
             }
             for (int i = 0; i < runs; i++) {
-                times[0][i] = run(c, service, q.service);
-                client[0][i] = wallClock(c, service, q.service);
-                times[1][i] = run(c, q.user, q.filtered);
-                client[1][i] = wallClock(c, q.user, q.filtered);
-                if (q.unfiltered != null) {
-                    times[2][i] = run(c, q.user, q.unfiltered);
-                    client[2][i] = wallClock(c, q.user, q.unfiltered);
+                for (int v = 0; v < 3; v++) {
+                    if (sql[v] != null) {
+                        times[v][i] = run(c, who[v], sql[v]);
+                        client[v][i] = wallClock(c, who[v], sql[v]);
+                        times[3 + v][i] = run(c, who[v], prepared[v].execute());
+                        client[3 + v][i] = wallClock(c, who[v], prepared[v].execute());
+                    }
                 }
             }
-            rows[0] = count(c, service, q.service);
-            rows[1] = count(c, q.user, q.filtered);
-            Timing unfiltered = null;
-            if (q.unfiltered != null) {
-                rows[2] = count(c, q.user, q.unfiltered);
-                unfiltered = new Timing(median(times[2]), median(client[2]), rows[2], explain(c, q.user, q.unfiltered));
+            Timing[] t = new Timing[6];
+            for (int v = 0; v < 3; v++) {
+                if (sql[v] != null) {
+                    int rows = count(c, who[v], sql[v]);
+                    t[v] = new Timing(median(times[v]), median(client[v]), rows, explain(c, who[v], sql[v]), null);
+                    String plans = prepared[v].plans(c);
+                    t[3 + v] = new Timing(median(times[3 + v]), median(client[3 + v]), count(c, who[v], prepared[v].execute()),
+                            explain(c, who[v], prepared[v].execute()), plans);
+                }
             }
-            results.add(new Result(q, new Timing(median(times[0]), median(client[0]), rows[0], explain(c, service, q.service)),
-                    new Timing(median(times[1]), median(client[1]), rows[1], explain(c, q.user, q.filtered)), unfiltered));
+            results.add(new Result(q, new Mode(t[0], t[1], t[2]), new Mode(t[3], t[4], t[5])));
         }
+        PreparedQuery.deallocateAll(c);
         return results;
     }
 
@@ -278,7 +328,14 @@ public final class RlsQueryBench {
         }
     }
 
-    /** As PostgREST starts a request: role and verified claims, transaction-local. */
+    /** The impersonated roles' own settings ({@code alter role ... set}), read once per phase. */
+    private static final Map<String, List<Map<String, Object>>> ROLE_SETTINGS = new HashMap<>();
+
+    /**
+     * As PostgREST starts a request: role and verified claims, transaction-local, then the role's own
+     * settings ("impersonated role settings", PostgREST 11.1+: applied per request with
+     * {@code set_config(..., true)}).
+     */
     private static void enter(Connection c, Persona who) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "select set_config('search_path', 'public, extensions', true), set_config('role', ?, true), set_config('request.jwt.claims', ?, true)")) {
@@ -286,6 +343,12 @@ public final class RlsQueryBench {
             ps.setString(2, who.claimsJson());
             ps.execute();
         }
+        List<Map<String, Object>> settings = ROLE_SETTINGS.get(who.role());
+        if (settings == null) {
+            settings = Postgrest.roleSettings(c, who.role());
+            ROLE_SETTINGS.put(who.role(), settings);
+        }
+        Postgrest.applySettings(c, settings);
     }
 
     private static double median(long[] nanos) {
@@ -321,7 +384,11 @@ public final class RlsQueryBench {
                 which leaves the client and the network out), and the client's wall clock for the whole
                 query (send, plan, execute, read every row over JDBC on loopback, as an API request
                 would). Ratios are against the service role running the query with the owner filter
-                (the rows the user should get). Target: at most 2.
+                (the rows the user should get). Target: at most 2. Each query runs two ways,
+                interleaved: one-shot (its text planned by every request) and prepared as PostgREST
+                runs it by default (`db-prepared-statements = true`: filter values as parameters, one
+                prepared statement per pooled connection, reused by every request it serves, so
+                PostgreSQL's plan cache may keep a generic plan after five custom ones).
 
                 """, scale, runs, Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC",
                 Runtime.getRuntime().availableProcessors(), memory, Runtime.version(), loadAverage(), runs);
@@ -337,25 +404,45 @@ public final class RlsQueryBench {
 
     private static String section(String phase, List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("## ").append(phase.equals("before") ? "Before (migrations older than " + FIRST_NEW + ")" : "After (every migration)").append("\n\n");
+        sb.append("## ").append(switch (phase) {
+            case "before" -> "Before (migrations older than " + FIRST_NEW + ")";
+            case "main" -> "Main (migrations older than " + FIRST_LEAN + ")";
+            default -> "After (every migration)";
+        }).append("\n\n");
+        sb.append(table("One-shot (the statement text sent, parsed, planned and run by each request)", results, false));
+        sb.append(table("Prepared, as PostgREST runs it (`db-prepared-statements = true`: parameters, one prepared "
+                + "statement per pooled connection, measured past its first five executions; the plan cache's choice in the last column)", results, true));
+        return sb.toString();
+    }
+
+    private static String table(String title, List<Result> results, boolean prepared) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("### ").append(title).append("\n\n");
         sb.append("Each cell: server-side time / client wall clock (ms, medians); ratios in the same order.\n\n");
-        sb.append("| query | service role | user, with the filter | ratio | user, without it | ratio | rows |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        sb.append("| query | service role | user, with the filter | ratio | user, without it | ratio | rows |").append(prepared ? " plans (service; user with; without) |" : "").append('\n');
+        sb.append("| --- | --- | --- | --- | --- | --- | --- |").append(prepared ? " --- |" : "").append('\n');
         Result worst = results.getFirst();
         for (Result r : results) {
-            if (r.worstRatio() > worst.worstRatio()) {
+            Mode m = prepared ? r.prepared : r.oneShot;
+            if (m.worstRatio() > (prepared ? worst.prepared : worst.oneShot).worstRatio()) {
                 worst = r;
             }
-            sb.append(String.format("| %s | %s | %s | %s | %s | %s | %d |%n", r.query.name, ms(r.service), ms(r.filtered),
-                    ratio(r.filtered, r.service), r.unfiltered == null ? "" : ms(r.unfiltered),
-                    r.unfiltered == null ? "" : ratio(r.unfiltered, r.service), r.service.rows));
+            sb.append(String.format("| %s | %s | %s | %s | %s | %s | %d |", r.query.name, ms(m.service), ms(m.filtered),
+                    ratio(m.filtered, m.service), m.unfiltered == null ? "" : ms(m.unfiltered),
+                    m.unfiltered == null ? "" : ratio(m.unfiltered, m.service), m.service.rows));
+            if (prepared) {
+                sb.append(' ').append(m.service.plans).append("; ").append(m.filtered.plans)
+                        .append(m.unfiltered == null ? "" : "; " + m.unfiltered.plans).append(" |");
+            }
+            sb.append('\n');
         }
-        boolean unfilteredWorst = worst.unfiltered != null
-                && worst.unfiltered.medianMs / worst.service.medianMs >= worst.filtered.medianMs / worst.service.medianMs;
-        Timing slow = unfilteredWorst ? worst.unfiltered : worst.filtered;
-        sb.append(String.format("%nHighest ratio: **%s**, user %s, %.1fx. Its plans (`EXPLAIN (ANALYZE, BUFFERS)`):%n%n",
-                worst.query.name, unfilteredWorst ? "without the filter" : "with the filter", slow.medianMs / worst.service.medianMs));
-        sb.append("As the user:\n\n```\n").append(slow.plan).append("```\n\nAs the service role:\n\n```\n").append(worst.service.plan).append("```\n\n");
+        Mode w = prepared ? worst.prepared : worst.oneShot;
+        boolean unfilteredWorst = w.unfiltered != null && w.unfiltered.medianMs / w.service.medianMs >= w.filtered.medianMs / w.service.medianMs;
+        Timing slow = unfilteredWorst ? w.unfiltered : w.filtered;
+        sb.append(String.format("%nHighest ratio: **%s**, user %s, %.1fx. Its plans (`EXPLAIN (ANALYZE, BUFFERS)`%s):%n%n",
+                worst.query.name, unfilteredWorst ? "without the filter" : "with the filter", slow.medianMs / w.service.medianMs,
+                prepared ? " of the prepared statement's `EXECUTE`" : ""));
+        sb.append("As the user:\n\n```\n").append(slow.plan).append("```\n\nAs the service role:\n\n```\n").append(w.service.plan).append("```\n\n");
         return sb.toString();
     }
 

@@ -10,6 +10,7 @@ import dev.gatehouse.support.TestDatabase;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,6 +95,59 @@ class RlsPlanShapeTest {
 
         assertThat(plan).as("roster page plan as the course's teacher").contains("Index Scan on enrollments").doesNotContain("Sort");
         assertThat(count(teacher(), page)).isEqualTo(50);
+    }
+
+    /**
+     * The roster page as PostgREST runs it: prepared once on a pooled connection, the course id a
+     * parameter, the statement reused by request after request, each request applying the
+     * impersonated role's own settings. Past the plan cache's five custom plans.
+     */
+    record Reused(List<String> plan, long genericPlans, long customPlans) {}
+
+    private static Reused reusedRosterPlan(boolean roleSettings) throws Exception {
+        try (Connection c = db.connect()) {
+            Postgrest.update(c, "prepare roster(uuid) as select student_id, status, enrolled_at from public.enrollments"
+                    + " where course_id = $1 order by enrolled_at desc limit 50");
+            List<String> plan = new ArrayList<>();
+            for (int request = 0; request < 8; request++) {
+                c.setAutoCommit(false);
+                try {
+                    Postgrest.scalar(c, "select set_config('search_path', 'public, extensions', true), set_config('role', 'authenticated', true),"
+                            + " set_config('request.jwt.claims', ?, true)", teacher().claimsJson());
+                    if (roleSettings) {
+                        Postgrest.applySettings(c, Postgrest.roleSettings(c, "authenticated"));
+                    }
+                    plan.clear();
+                    collect(JSON.readTree(Postgrest.scalar(c, "explain (format json) execute roster('"
+                            + RlsDataset.course(RlsDataset.LARGE_COURSE) + "')").toString()).get(0).get("Plan"), plan);
+                } finally {
+                    c.rollback();
+                    c.setAutoCommit(true);
+                }
+            }
+            Map<String, Object> cache = Postgrest.rows(c, "select generic_plans, custom_plans from pg_prepared_statements where name = 'roster'").getFirst();
+            Postgrest.update(c, "deallocate roster");
+            return new Reused(plan, ((Number) cache.get("generic_plans")).longValue(), ((Number) cache.get("custom_plans")).longValue());
+        }
+    }
+
+    @Test
+    void aTeachersRosterPageStaysOnTheOrderedIndexWhenPostgrestReusesTheStatement() throws Exception {
+        Reused roster = reusedRosterPlan(true);
+
+        assertThat(roster.plan()).as("roster page plan on the eighth request of a reused statement").contains("Index Scan on enrollments")
+                .doesNotContain("Sort");
+        assertThat(roster.genericPlans()).as("requests served by a plan shared with other callers").isZero();
+        assertThat(roster.customPlans()).isEqualTo(8);
+    }
+
+    @Test
+    void withoutTheRolesPlanSettingTheReusedRosterStatementTurnsToASharedGenericPlan() throws Exception {
+        // the check above can fail: left to itself the plan cache serves requests six to eight with a generic plan,
+        // made without knowing the course (at 100k users that plan is the bitmap over the whole course and a sort)
+        Reused roster = reusedRosterPlan(false);
+
+        assertThat(roster.genericPlans()).isPositive();
     }
 
     @Test

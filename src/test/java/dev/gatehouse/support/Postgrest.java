@@ -67,6 +67,24 @@ public final class Postgrest {
         }
     }
 
+    /**
+     * The role's own settings ({@code alter role ... set}) as PostgREST 11.1+ applies them to each
+     * request it impersonates the role for ("impersonated role settings"): name and value.
+     */
+    public static List<Map<String, Object>> roleSettings(Connection c, String role) throws SQLException {
+        return rows(c, """
+                select split_part(x, '=', 1) as name, substr(x, strpos(x, '=') + 1) as value
+                from pg_catalog.pg_db_role_setting s join pg_catalog.pg_roles r on r.oid = s.setrole, unnest(s.setconfig) x
+                where r.rolname = ? and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))""", role);
+    }
+
+    /** Applies {@code settings} (from {@link #roleSettings}) transaction-locally, as PostgREST does. */
+    public static void applySettings(Connection c, List<Map<String, Object>> settings) throws SQLException {
+        for (Map<String, Object> setting : settings) {
+            scalar(c, "select set_config(?, ?, true)", setting.get("name"), setting.get("value"));
+        }
+    }
+
     /** Rows of a query as maps, for readable assertions. */
     public static List<Map<String, Object>> rows(Connection c, String sql, Object... params) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {

@@ -1,0 +1,27 @@
+-- Signed-in Data API requests get a plan made for their caller on every request (plan_cache_mode
+-- = force_custom_plan for the authenticated role), instead of a generic plan shared by every user
+-- of a pooled connection. Who may read what is unchanged; this is about which plan the RLS
+-- policies of 20261202600000..600200 run with.
+--
+-- Why: PostgREST prepares each statement once per pooled connection and reuses it for every
+-- request that connection serves (db-prepared-statements, on by default; the filter values are
+-- parameters). After five executions PostgreSQL's plan cache may switch to one generic plan,
+-- planned without the parameters' values, and keep it for whoever comes next. Those policies
+-- rely on the planner seeing the caller: their last arm, course_id = any(private.taught_course_ids()),
+-- is evaluated while planning so that a teacher's large course is estimated as the 20,000 rows it
+-- is. A generic plan cannot know which course $1 is, so it estimates a handful of rows, and a
+-- teacher's roster page ("course_id = $1 order by enrolled_at desc limit 50") becomes a bitmap over
+-- the whole course and a sort: measured at 100k users (bench/README.md, "RLS query cost",
+-- 2026-12-02 05:42) 17.6 ms, 106.7x service role, against 0.57 ms with a plan for the caller. The shared plan is also
+-- one plan for every audience, so a shape that fits the teacher would make a student's
+-- "course_id = $1" read every row of the course through the policy filter.
+--
+-- PostgREST applies the impersonated role's own settings (alter role ... set) to each request as
+-- transaction-local settings (PostgREST 11.1+, "Impersonated Role Settings"), so this reaches
+-- exactly the signed-in requests: anon and service_role keep their generic plans, and
+-- statements without parameters keep theirs (PostgreSQL never custom-plans those; they carry no
+-- caller-dependent value the planner could use). The price is planning each parameterised
+-- signed-in statement again (small queries 0.14-0.23 ms became 0.49-0.91 ms in the same run). Other clients that
+-- log in as their own roles (Storage, Realtime, the gateway) are unaffected: role settings apply
+-- at login or through PostgREST, never on a plain SET ROLE.
+alter role authenticated set plan_cache_mode = 'force_custom_plan';
