@@ -278,8 +278,9 @@ as $$
   where q.user_id = pp.user_id and q.period_start = pp.period_start;
 $$;
 
--- Takes a lease: gives back what the caller's previous leases of this user hold free (p_old_*,
--- cumulative), admits this request exactly as private.ai_admit does (same checks, refusals and
+-- Takes a lease: applies the figures of the caller's previous leases of this user (p_old_*,
+-- cumulative: what they admitted, gave back, refunded and charged; their ledger rows follow in
+-- the next flush), admits this request exactly as private.ai_admit does (same checks, refusals and
 -- figures, counted against the state with those given back), and, when admitted, takes up to
 -- p_block - 1 further requests and their tokens (each like this one; p_block_tokens in all when
 -- given), never more than the
@@ -300,6 +301,8 @@ create function private.ai_lease(
   p_old_used integer[],
   p_old_returned integer[],
   p_old_tokens_returned bigint[],
+  p_old_refunded integer[],
+  p_old_charged bigint[],
   p_now timestamptz default now()
 )
 returns table (
@@ -354,8 +357,7 @@ begin
   for no key update;
 
   if cardinality(p_old_ids) > 0 then
-    perform private.ai_lease_apply(p_old_ids, p_old_used, array_fill(0, array[cardinality(p_old_ids)]),
-                                   array_fill(0::bigint, array[cardinality(p_old_ids)]), p_old_returned, p_old_tokens_returned,
+    perform private.ai_lease_apply(p_old_ids, p_old_used, p_old_refunded, p_old_charged, p_old_returned, p_old_tokens_returned,
                                    array_fill(false, array[cardinality(p_old_ids)]), p_now);
   end if;
 
@@ -506,13 +508,13 @@ $$;
 
 revoke execute on function
   private.ai_lease_apply(uuid[], integer[], integer[], bigint[], integer[], bigint[], boolean[], timestamptz),
-  private.ai_lease(uuid, uuid, text, text, integer, integer, uuid, integer, bigint, uuid[], integer[], integer[], bigint[], timestamptz),
+  private.ai_lease(uuid, uuid, text, text, integer, integer, uuid, integer, bigint, uuid[], integer[], integer[], bigint[], integer[], bigint[], timestamptz),
   private.ai_flush_leases(uuid[], uuid[], timestamptz[], integer[], integer[], bigint[], integer[], bigint[], boolean[], uuid[], uuid[],
                           timestamptz[], uuid[], text[], text[], text[], text[], integer[], integer[], integer[], text[], timestamptz)
   from public, anon, authenticated;
 grant execute on function
   private.ai_lease_apply(uuid[], integer[], integer[], bigint[], integer[], bigint[], boolean[], timestamptz),
-  private.ai_lease(uuid, uuid, text, text, integer, integer, uuid, integer, bigint, uuid[], integer[], integer[], bigint[], timestamptz),
+  private.ai_lease(uuid, uuid, text, text, integer, integer, uuid, integer, bigint, uuid[], integer[], integer[], bigint[], integer[], bigint[], timestamptz),
   private.ai_flush_leases(uuid[], uuid[], timestamptz[], integer[], integer[], bigint[], integer[], bigint[], boolean[], uuid[], uuid[],
                           timestamptz[], uuid[], text[], text[], text[], text[], integer[], integer[], integer[], text[], timestamptz)
   to service_role;

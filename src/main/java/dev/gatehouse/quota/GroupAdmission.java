@@ -175,7 +175,8 @@ final class GroupAdmission implements AutoCloseable {
         }
     }
 
-    private static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
+    /** An SQL array of {@code n} values of {@code type} (the round trips that carry many rows at once). */
+    static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
         Object[] values = new Object[n];
         for (int i = 0; i < n; i++) {
             values[i] = value.apply(i);

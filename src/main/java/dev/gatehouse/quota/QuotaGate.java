@@ -357,6 +357,11 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** The leases (null when off), for this package's tests. */
+    QuotaLeases leases() {
+        return leases;
+    }
+
     /** The most admissions one round trip has carried so far (group admission). */
     public int largestAdmissionGroup() {
         return groups.largestGroup();

@@ -1,7 +1,6 @@
 package dev.gatehouse.quota;
 
 import dev.gatehouse.quota.QuotaGate.Ask;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntFunction;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
-    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** How long a block may admit after it was taken: the bound on a plan change made elsewhere. */
     static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -54,6 +53,8 @@ final class QuotaLeases implements AutoCloseable {
      */
     static final int FIRST_BLOCK = 1;
     static final int MAX_BLOCK = 64;
+    /** private.ai_reservation_ttl(): a settlement later than this is lost. */
+    private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
     private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
 
     /** The plan rules a lease carries, checked against each request it admits. */
@@ -63,8 +64,8 @@ final class QuotaLeases implements AutoCloseable {
     /** One settled request's ledger row, written by the next flush. */
     private record Ledger(UUID requestId, UUID apiKeyId, String model, String task, Settlement s) {}
 
-    /** A request admitted from a block: what it holds and what its ledger row needs. */
-    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task) {}
+    /** A request admitted from a block: what it holds, what its ledger row needs, and when (System.nanoTime()). */
+    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task, long at) {}
 
     /** One lease: what it took, and the cumulative figures reported to Postgres. Guarded by its user's lock. */
     private static final class Block {
@@ -209,7 +210,7 @@ final class QuotaLeases implements AutoCloseable {
                     if (b.freeRequests() >= 1 && b.freeTokens() >= need) {
                         b.used++;
                         b.inflight += need;
-                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task()));
+                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now));
                         return new Admission.Admitted(ask.requestId(), output, view(b, now));
                     }
                 }
@@ -236,10 +237,12 @@ final class QuotaLeases implements AutoCloseable {
             ps.setObject(7, ask.apiKeyId());
             ps.setInt(8, block);
             ps.setNull(9, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
-            ps.setArray(10, array(c, "uuid", old.size(), i -> old.get(i).id));
-            ps.setArray(11, array(c, "int4", old.size(), i -> old.get(i).used));
-            ps.setArray(12, array(c, "int4", old.size(), i -> old.get(i).returned));
-            ps.setArray(13, array(c, "int8", old.size(), i -> old.get(i).tokensReturned));
+            ps.setArray(10, GroupAdmission.array(c, "uuid", old.size(), i -> old.get(i).id));
+            ps.setArray(11, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).used));
+            ps.setArray(12, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).returned));
+            ps.setArray(13, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).tokensReturned));
+            ps.setArray(14, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).refunded));
+            ps.setArray(15, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).charged));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Limits limits = GroupAdmission.limits(rs);
@@ -250,11 +253,11 @@ final class QuotaLeases implements AutoCloseable {
                 long need = (long) Math.max(ask.promptTokens(), 0) + granted;
                 Rules rules = new Rules(rs.getString("plan_id"), rs.getInt("rpm_limit"), (Integer) rs.getObject("requests_limit"),
                         (Long) rs.getObject("tokens_limit"), rs.getInt("max_output_tokens"),
-                        Set.of((String[]) rs.getArray("allowed_models").getArray()),
-                        Set.of((String[]) rs.getArray("allowed_tasks").getArray()), rs.getBoolean("allow_raw_chat"));
+                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_models").getArray())),
+                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_tasks").getArray())), rs.getBoolean("allow_raw_chat"));
                 Block b = new Block(leaseId, u, rules, rs, need, System.nanoTime());
                 u.current = b;
-                admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task()));
+                admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), b.takenAt));
                 return new Admission.Admitted(ask.requestId(), granted, limits);
             }
         }
@@ -300,8 +303,10 @@ final class QuotaLeases implements AutoCloseable {
         }
         Block b = h.block();
         if (!OUTCOMES.contains(s.outcome())) {
-            log.warn("settlement of request {} has an unknown outcome ({}); its reservation is charged in full, as an expired one is",
+            if (!"lost".equals(s.outcome())) {
+                log.warn("settlement of request {} has an unknown outcome ({}); its reservation is charged in full, as an expired one is",
                     s.requestId(), s.outcome());
+            }
             s = new Settlement(s.requestId(), "expired", 0, (int) Math.min(h.reserved(), Integer.MAX_VALUE), null, s.latencyMs(), "none");
         }
         synchronized (b.user) {
@@ -375,9 +380,14 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     private void flushContinuously() {
+        long nextLostCheck = System.nanoTime() + HEARTBEAT_NANOS;
         while (!closed) {
             try {
                 Thread.sleep(FLUSH_EVERY_MILLIS);
+                if (System.nanoTime() - nextLostCheck >= 0) {
+                    nextLostCheck = System.nanoTime() + HEARTBEAT_NANOS;
+                    chargeLost(System.nanoTime());
+                }
                 flushNow();
             } catch (InterruptedException e) {
                 if (!closed) {
@@ -390,8 +400,22 @@ final class QuotaLeases implements AutoCloseable {
         }
     }
 
+    /**
+     * A leased request whose settlement never came within the reservation TTL (the service ends
+     * every request well before it) is charged its reservation in full with an {@code expired}
+     * ledger row, as a lost per-request reservation is; until then its lease holds it reserved.
+     */
+    void chargeLost(long now) {
+        for (Map.Entry<UUID, Held> e : admitted.entrySet()) {
+            if (now - e.getValue().at() > LOST_AFTER_NANOS) {
+                log.warn("leased request {} was never settled; it is charged its reservation in full", e.getKey());
+                settle(new Settlement(e.getKey(), "lost", 0, 0, null, 0, "none"));
+            }
+        }
+    }
+
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
-    private record Sent(Block block, int used, int refunded, long charged, int returned, long tokensReturned, boolean close,
+    private record Sent(Block block, boolean figures, int used, int refunded, long charged, int returned, long tokensReturned, boolean close,
             long fingerprint, List<Ledger> ledger) {}
 
     /** One statement for every block with something to say; true when it was written (or nothing was due). */
@@ -407,8 +431,12 @@ final class QuotaLeases implements AutoCloseable {
                     }
                     for (Block b : u.blocks()) {
                         boolean close = b.closable();
-                        if (close || !b.ledger.isEmpty() || b.fingerprint() != b.confirmed || now - b.confirmedAt > HEARTBEAT_NANOS) {
-                            sent.add(new Sent(b, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, close, b.fingerprint(),
+                        // A live lease's figures wait for its retirement (at most 3 s): until then
+                        // they only move tokens from reserved to used, which no limit check tells
+                        // apart. Its ledger rows are written at every flush.
+                        boolean figures = close || (b.retired && b.fingerprint() != b.confirmed) || now - b.confirmedAt > HEARTBEAT_NANOS;
+                        if (figures || !b.ledger.isEmpty()) {
+                            sent.add(new Sent(b, figures, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, close, b.fingerprint(),
                                     List.copyOf(b.ledger)));
                         }
                     }
@@ -430,8 +458,10 @@ final class QuotaLeases implements AutoCloseable {
                 User u = b.user;
                 synchronized (u) {
                     b.ledger.subList(0, s.ledger().size()).clear();
-                    b.confirmed = s.fingerprint();
-                    b.confirmedAt = now;
+                    if (s.figures()) {
+                        b.confirmed = s.fingerprint();
+                        b.confirmedAt = now;
+                    }
                     rows += s.ledger().size();
                     if (s.close()) {
                         u.draining.remove(b);
@@ -460,40 +490,33 @@ final class QuotaLeases implements AutoCloseable {
                 rowBlocks.add(s.block());
             }
         }
-        int n = sent.size();
+        List<Sent> leases = sent.stream().filter(Sent::figures).toList();
+        int n = leases.size();
         int m = rows.size();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(FLUSH)) {
-            ps.setArray(1, array(c, "uuid", n, i -> sent.get(i).block().id));
-            ps.setArray(2, array(c, "uuid", n, i -> sent.get(i).block().user.id));
-            ps.setArray(3, array(c, "timestamptz", n, i -> Timestamp.from(sent.get(i).block().periodStart)));
-            ps.setArray(4, array(c, "int4", n, i -> sent.get(i).used()));
-            ps.setArray(5, array(c, "int4", n, i -> sent.get(i).refunded()));
-            ps.setArray(6, array(c, "int8", n, i -> sent.get(i).charged()));
-            ps.setArray(7, array(c, "int4", n, i -> sent.get(i).returned()));
-            ps.setArray(8, array(c, "int8", n, i -> sent.get(i).tokensReturned()));
-            ps.setArray(9, array(c, "bool", n, i -> sent.get(i).close()));
-            ps.setArray(10, array(c, "uuid", m, i -> rows.get(i).requestId()));
-            ps.setArray(11, array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
-            ps.setArray(12, array(c, "timestamptz", m, i -> Timestamp.from(rowBlocks.get(i).periodStart)));
-            ps.setArray(13, array(c, "uuid", m, i -> rows.get(i).apiKeyId()));
-            ps.setArray(14, array(c, "text", m, i -> rows.get(i).model()));
-            ps.setArray(15, array(c, "text", m, i -> rows.get(i).task()));
-            ps.setArray(16, array(c, "text", m, i -> rows.get(i).s().deployment()));
-            ps.setArray(17, array(c, "text", m, i -> rows.get(i).s().outcome()));
-            ps.setArray(18, array(c, "int4", m, i -> rows.get(i).s().promptTokens()));
-            ps.setArray(19, array(c, "int4", m, i -> rows.get(i).s().completionTokens()));
-            ps.setArray(20, array(c, "int4", m, i -> rows.get(i).s().latencyMs()));
-            ps.setArray(21, array(c, "text", m, i -> rows.get(i).s().usageSource()));
+            ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().id));
+            ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().user.id));
+            ps.setArray(3, GroupAdmission.array(c, "timestamptz", n, i -> Timestamp.from(leases.get(i).block().periodStart)));
+            ps.setArray(4, GroupAdmission.array(c, "int4", n, i -> leases.get(i).used()));
+            ps.setArray(5, GroupAdmission.array(c, "int4", n, i -> leases.get(i).refunded()));
+            ps.setArray(6, GroupAdmission.array(c, "int8", n, i -> leases.get(i).charged()));
+            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> leases.get(i).returned()));
+            ps.setArray(8, GroupAdmission.array(c, "int8", n, i -> leases.get(i).tokensReturned()));
+            ps.setArray(9, GroupAdmission.array(c, "bool", n, i -> leases.get(i).close()));
+            ps.setArray(10, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).requestId()));
+            ps.setArray(11, GroupAdmission.array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
+            ps.setArray(12, GroupAdmission.array(c, "timestamptz", m, i -> Timestamp.from(rowBlocks.get(i).periodStart)));
+            ps.setArray(13, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).apiKeyId()));
+            ps.setArray(14, GroupAdmission.array(c, "text", m, i -> rows.get(i).model()));
+            ps.setArray(15, GroupAdmission.array(c, "text", m, i -> rows.get(i).task()));
+            ps.setArray(16, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().deployment()));
+            ps.setArray(17, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().outcome()));
+            ps.setArray(18, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().promptTokens()));
+            ps.setArray(19, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().completionTokens()));
+            ps.setArray(20, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().latencyMs()));
+            ps.setArray(21, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().usageSource()));
             ps.execute();
         }
-    }
-
-    private static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
-        Object[] values = new Object[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = value.apply(i);
-        }
-        return c.createArrayOf(type, values);
     }
 
     /** Gives every lease back and writes what is left (the HTTP layer has drained: nothing is in flight). */

@@ -240,6 +240,29 @@ class QuotaLeasesTest {
     }
 
     @Test
+    void aLeasedRequestNeverSettledIsChargedInFullAfterTheReservationTtl() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "unsettled");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 100, 10_000L, 1000, 100, 2));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            Admitted lost = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
+
+            gate.leases().chargeLost(System.nanoTime() + Duration.ofMinutes(16).toNanos());
+            gate.giveBackLeases();
+
+            Map<String, Object> row = period(u);
+            assertThat(row.get("tokens_used")).isEqualTo(60L);
+            assertThat(row.get("tokens_reserved")).isEqualTo(0L);
+            assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(1);
+            try (Connection c = db.connect()) {
+                assertThat(Postgrest.scalar(c, "select outcome from public.ai_usage where request_id = ?", lost.requestId().toString()))
+                        .isEqualTo("expired");
+                assertThat(Postgrest.scalar(c, "select total_tokens from public.ai_usage where request_id = ?", lost.requestId().toString()))
+                        .isEqualTo(60L);
+            }
+        }
+    }
+
+    @Test
     void requestsAfterTheFirstAreAdmittedWithoutARoundTripAndAnswerAsPerRequestAdmissionWould() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "local");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 10, null, 60, 100, 2));
