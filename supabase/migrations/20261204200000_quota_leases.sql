@@ -17,7 +17,8 @@
 -- the difference with what it holds, so a flush retried after an unclear failure (committed, but
 -- the answer lost) changes nothing twice. Ledger rows are keyed by request id (on conflict do nothing).
 --
--- Death. A lease is renewed (created_at) whenever its instance flushes it; one whose instance died
+-- Death. A lease is renewed (created_at) whenever its instance writes its figures (when it retires,
+-- at most 3 s after it was taken, and at least once a minute while it has requests in flight); one whose instance died
 -- stops being renewed and, after private.ai_reservation_ttl(), is expired by the existing sweep and
 -- by the user's next admission like any reservation: what it still reserved is charged in full with
 -- one 'expired' ledger row (request_id = the lease's id), its requests stay counted, and its held

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * tokens and quota tokens, all counted in Postgres at once, so the sum over every instance can
  * never pass a limit. The user's next requests are admitted here against the block, exactly, under
  * the user's lock; their settlements go back to the block (unused tokens return to it), and one
- * statement every {@link #FLUSH_EVERY_MILLIS} writes every settled request's ledger row and moves
- * the counters ({@code private.ai_flush_leases}).
+ * statement every {@link #FLUSH_EVERY_MILLIS} ms writes every settled request's ledger row
+ * ({@code private.ai_flush_leases}); a lease's counters (admitted, refunded, charged, given back)
+ * are written when it retires (used up, or {@link #LIFE_NANOS} old) or is closed, and by the next
+ * lease of its user, since until then they only move tokens from reserved to used.
  *
  * <p>Rules that keep it exact: a block admits for at most {@link #LIFE_NANOS} after it was taken
  * (the plan it carries is never older than that); a request the block cannot cover in full goes to
@@ -147,6 +149,8 @@ final class QuotaLeases implements AutoCloseable {
         Block current;
         final List<Block> draining = new ArrayList<>();
         int nextBlock = FIRST_BLOCK;
+        /** When this user last asked (System.nanoTime()): their lease size is remembered while they are active. */
+        long lastAsked = System.nanoTime();
         boolean gone;
 
         User(UUID id) {
@@ -195,6 +199,7 @@ final class QuotaLeases implements AutoCloseable {
                     continue; // removed by a flush meanwhile: take the fresh one
                 }
                 long now = System.nanoTime();
+                u.lastAsked = now;
                 Block b = u.current;
                 if (b != null && (now - b.takenAt > LIFE_NANOS || !Instant.now().isBefore(b.periodEnd))) {
                     u.retireCurrent();
@@ -429,6 +434,12 @@ final class QuotaLeases implements AutoCloseable {
                     if (u.current != null && (now - u.current.takenAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
                         u.retireCurrent();
                     }
+                    if (u.current == null && u.draining.isEmpty() && now - u.lastAsked > HEARTBEAT_NANOS) {
+                        // idle a minute with nothing held: forgotten (their next lease starts small again)
+                        u.gone = true;
+                        users.remove(u.id, u);
+                        continue;
+                    }
                     for (Block b : u.blocks()) {
                         boolean close = b.closable();
                         // A live lease's figures wait for its retirement (at most 3 s): until then
@@ -465,10 +476,6 @@ final class QuotaLeases implements AutoCloseable {
                     rows += s.ledger().size();
                     if (s.close()) {
                         u.draining.remove(b);
-                        if (u.current == null && u.draining.isEmpty()) {
-                            u.gone = true;
-                            users.remove(u.id, u);
-                        }
                     }
                 }
             }
