@@ -152,7 +152,10 @@ public final class Gatehouse implements AutoCloseable {
         ApiKeyStore apiKeys = new ApiKeyStore(db);
         Gateway gateway = new Gateway(gatewayConfig, metrics);
         metrics.bindGateway(gateway);
-        QuotaGate quota = new QuotaGate(db, metrics);
+        // Quota leases (issue 14) unless GATEHOUSE_QUOTA_LEASES=off: then every request is admitted and settled one by one.
+        boolean leases = !"off".equalsIgnoreCase(String.valueOf(env.getOrDefault("GATEHOUSE_QUOTA_LEASES", "on")).strip());
+        QuotaGate quota = new QuotaGate(db, metrics, leases);
+        log.info("quota: {}", leases ? "per-instance leases (GATEHOUSE_QUOTA_LEASES=off admits every request in Postgres)" : "every request admitted in Postgres (leases off)");
         metrics.bindSettlementQueue(quota::queued);
         ObjectMapper json = OpenAiJson.pooledMapper();
         Authenticator authenticator = new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db));
@@ -168,7 +171,13 @@ public final class Gatehouse implements AutoCloseable {
         Background background = Background.start(db, settings, env, gateway, quota, tasks, files, metrics);
         metrics.bindQueues(background);
         EmailEndpoints email = new EmailEndpoints(new SendEmailHook(db, hookSignature, background.outbox()::wake));
-        BillingEndpoints billing = billing(settings, db, env, authenticator, metrics);
+        // A webhook that applied (a plan may have changed) gives back this instance's quota leases at once.
+        BillingEndpoints billing = billing(settings, db, env, authenticator, (type, result) -> {
+            metrics.received(type, result);
+            if ("applied".equals(result)) {
+                quota.plansChanged();
+            }
+        });
         Health health = new Health(db, gateway::breakerStates, background, quota::settlerRunning,
                 new Health.Email(background.mail(), metrics::emailFailuresInARow), ops.readiness());
         OpsEndpoints opsEndpoints = new OpsEndpoints(metrics, new OpsAccess(ops.opsToken(), authenticator, db));

@@ -179,7 +179,8 @@ final class GroupAdmission implements AutoCloseable {
         }
     }
 
-    private static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
+    /** An SQL array of {@code n} values of {@code type} (the round trips that carry many rows at once). */
+    static Array array(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
         Object[] values = new Object[n];
         for (int i = 0; i < n; i++) {
             values[i] = value.apply(i);
@@ -188,7 +189,16 @@ final class GroupAdmission implements AutoCloseable {
     }
 
     private static Admission read(ResultSet rs, Ask ask) throws SQLException {
-        Limits limits = new Limits(
+        Limits limits = limits(rs);
+        if (rs.getBoolean("admitted")) {
+            return new Admission.Admitted(ask.requestId(), rs.getInt("granted_output_tokens"), limits);
+        }
+        return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+    }
+
+    /** The figures of an admission row ({@code ai_admit}, {@code ai_admit_many}, {@code ai_lease}). */
+    static Limits limits(ResultSet rs) throws SQLException {
+        return new Limits(
                 rs.getString("plan_id"),
                 rs.getInt("rpm_limit"),
                 rs.getInt("rpm_remaining"),
@@ -199,10 +209,6 @@ final class GroupAdmission implements AutoCloseable {
                 rs.getInt("requests_used"),
                 (Long) rs.getObject("tokens_limit"),
                 rs.getLong("tokens_used"));
-        if (rs.getBoolean("admitted")) {
-            return new Admission.Admitted(ask.requestId(), rs.getInt("granted_output_tokens"), limits);
-        }
-        return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
     }
 
     private static Instant instant(Timestamp t) {

@@ -16,9 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admits AI requests against the caller's plan in one database round trip ({@link GroupAdmission})
- * and settles them afterwards without holding up the caller's response. With the database
- * unreachable, admission fails closed with 503: an unmetered request is never let through.
+ * Admits AI requests against the caller's plan and settles them afterwards without holding up the
+ * caller's response. Requests that are not streams are admitted from per-instance quota leases
+ * ({@link QuotaLeases}): one round trip per block of a user's requests, one flush for everyone's
+ * settlements; streams, and every request when leases are off, are admitted one by one in groups
+ * ({@link GroupAdmission}). With the database unreachable and no lease in hand, admission fails
+ * closed with 503: an unmetered request is never let through.
  */
 public final class QuotaGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaGate.class);
@@ -37,6 +40,8 @@ public final class QuotaGate implements AutoCloseable {
 
     private final DataSource db;
     private final GroupAdmission groups;
+    /** Null when leases are off: every request is then admitted and settled one by one. */
+    private final QuotaLeases leases;
     private final StreamReleases streamReleases;
     private final long settleWindowNanos;
     private final QuotaEvents events;
@@ -52,13 +57,19 @@ public final class QuotaGate implements AutoCloseable {
 
     /** @param events told each admission, charge and settled batch (metrics) */
     public QuotaGate(DataSource db, QuotaEvents events) {
-        this(db, events, ADMISSION_LANES, SETTLE_WINDOW_NANOS);
+        this(db, events, true);
     }
 
-    private QuotaGate(DataSource db, QuotaEvents events, int admissionLanes, long settleWindowNanos) {
+    /** @param leasing false: no leases, every request admitted and settled one by one (GATEHOUSE_QUOTA_LEASES=off) */
+    public QuotaGate(DataSource db, QuotaEvents events, boolean leasing) {
+        this(db, events, ADMISSION_LANES, SETTLE_WINDOW_NANOS, leasing);
+    }
+
+    private QuotaGate(DataSource db, QuotaEvents events, int admissionLanes, long settleWindowNanos, boolean leasing) {
         this.db = db;
         this.events = events;
         this.groups = new GroupAdmission(db, admissionLanes);
+        this.leases = leasing ? new QuotaLeases(db, events) : null;
         this.streamReleases = new StreamReleases(db);
         this.settleWindowNanos = settleWindowNanos;
         this.settler = startSettler();
@@ -70,7 +81,7 @@ public final class QuotaGate implements AutoCloseable {
      * compare them. The service uses {@link #QuotaGate(DataSource)}.
      */
     public static QuotaGate tuned(DataSource db, int admissionLanes, java.time.Duration settleWindow) {
-        return new QuotaGate(db, QuotaEvents.NONE, admissionLanes, settleWindow.toNanos());
+        return new QuotaGate(db, QuotaEvents.NONE, admissionLanes, settleWindow.toNanos(), false);
     }
 
     /** One admission request: who, what, and its worst-case size. */
@@ -84,7 +95,15 @@ public final class QuotaGate implements AutoCloseable {
     /** Admits or refuses {@code ask}, in a group with whatever admissions arrive at the same moment. */
     public Admission admit(Ask ask) {
         try {
-            Admission result = groups.admit(ask);
+            Admission result;
+            if (leases == null) {
+                result = groups.admit(ask);
+            } else if (ask.stream()) {
+                leases.yieldTo(ask.userId());
+                result = groups.admit(ask);
+            } else {
+                result = leases.admit(ask);
+            }
             switch (result) {
                 case Admission.Admitted a -> events.admitted(a.limits().planId(), ask.model());
                 case Admission.Rejected j -> events.rejected(j.limits().planId(), j.reason());
@@ -112,8 +131,14 @@ public final class QuotaGate implements AutoCloseable {
         return Refusal.unauthorized("user_not_found", "The user this credential belongs to no longer exists. Sign in again.");
     }
 
-    /** The caller's plan and usage this period (read-only, no lock). */
+    /**
+     * The caller's plan and usage this period. The user's lease here is given back and everything of
+     * theirs written first, so the figures are those of per-request admission (read-only, no lock).
+     */
     public UsageSummary summary(UUID userId) {
+        if (leases != null) {
+            leases.giveBack(userId);
+        }
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(SUMMARY)) {
             ps.setObject(1, userId);
             ps.setObject(2, userId);
@@ -131,6 +156,9 @@ public final class QuotaGate implements AutoCloseable {
      * a settlement is never accepted into a queue nobody will drain.
      */
     public void settleLater(Settlement s) {
+        if (leases != null && leases.settle(s)) {
+            return; // settled into its lease; the next flush writes its ledger row
+        }
         if (closing) {
             settleIsolated(List.of(s));
             return;
@@ -141,6 +169,10 @@ public final class QuotaGate implements AutoCloseable {
 
     /** Records the actual usage now; false when the request was already settled. */
     public boolean settle(Settlement s) {
+        if (leases != null && leases.settle(s)) {
+            leases.flushNow();
+            return true;
+        }
         try {
             return settleBatch(List.of(s)) == 1;
         } catch (SQLException | RuntimeException e) {
@@ -178,6 +210,25 @@ public final class QuotaGate implements AutoCloseable {
 
     private Thread startSettler() {
         return Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
+    }
+
+    /**
+     * A plan changed on this instance (a billing webhook applied): every lease here is given back,
+     * so each user's next request is admitted by Postgres against the plan now in force. A change
+     * applied elsewhere reaches this instance's leases within {@link QuotaLeases#LIFE_NANOS} (3 s).
+     */
+    public void plansChanged() {
+        if (leases != null) {
+            leases.dropAll();
+        }
+    }
+
+    /** Gives back every lease and writes what they hold now (tests and benchmarks; the flusher does it every 200 ms). */
+    public void giveBackLeases() {
+        if (leases != null) {
+            leases.dropAll();
+            leases.flushNow();
+        }
     }
 
     /** Who is told about admissions and charges (the edge reports what a finished request used). */
@@ -306,6 +357,11 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** The leases (null when off), for this package's tests. */
+    QuotaLeases leases() {
+        return leases;
+    }
+
     /** The most admissions one round trip has carried so far (group admission). */
     public int largestAdmissionGroup() {
         return groups.largestGroup();
@@ -318,7 +374,7 @@ public final class QuotaGate implements AutoCloseable {
 
     /** Settlements waiting for the settler. */
     public int queued() {
-        return pending.size();
+        return pending.size() + (leases == null ? 0 : leases.unflushed());
     }
 
     /** Whether the background settler is alive (readiness fails when it is not). */
@@ -334,6 +390,9 @@ public final class QuotaGate implements AutoCloseable {
     public void close() {
         groups.close();
         streamReleases.close();
+        if (leases != null) {
+            leases.close();
+        }
         closing = true;
         try {
             settler.join(java.time.Duration.ofSeconds(30));

@@ -74,7 +74,9 @@ final class BenchServer {
                      "circuit_breaker": {"minimum_calls": 10000, "sliding_window_calls": 10000}}
                     """.formatted(upstreamUrl, streamsUpstreamUrl));
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_CONFIG", config.toString(),
-                    "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL));
+                    "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL),
+                    // GATEHOUSE_QUOTA_LEASES=off bench/gateway.sh: the per-request admission, for an A/B in one build
+                    "GATEHOUSE_QUOTA_LEASES", System.getenv().getOrDefault("GATEHOUSE_QUOTA_LEASES", "on"));
             try (var pool = Database.pool(url, POOL, "bench"); Gatehouse gateway = Gatehouse.start(Settings.load(env), pool, env)) {
                 long postmaster = pg == null ? -1 : postmasterPid(pgDir);
                 HttpServer control = control(postmaster);

@@ -45,6 +45,11 @@ class GroupAdmissionTest {
         db.close();
     }
 
+    /** Group admission serves streams, and every request with leases off; leased admission has its own tests (QuotaLeasesTest). */
+    private static QuotaGate perRequest(javax.sql.DataSource source) {
+        return new QuotaGate(source, QuotaEvents.NONE, false);
+    }
+
     @Test
     void oneGroupWithTheSameUserFiveTimesOnAThreeRequestPlanAdmitsExactlyTheFirstThree() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "group-same");
@@ -87,9 +92,9 @@ class GroupAdmissionTest {
     @Test
     void concurrentGroupsAcrossTwoInstancesNeverExceedAnyUsersLimit() throws Exception {
         Random random = Seeds.random("concurrentGroupsAcrossTwoInstancesNeverExceedAnyUsersLimit");
-        QuotaGate gateA = new QuotaGate(db.dataSource());
+        QuotaGate gateA = perRequest(db.dataSource());
         try (HikariDataSource second = Database.pool(db.url(), 12, "instance-b");
-                QuotaGate gateB = new QuotaGate(second);
+                QuotaGate gateB = perRequest(second);
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             int largest = 0;
             for (int round = 0; round < 6; round++) {
@@ -170,7 +175,7 @@ class GroupAdmissionTest {
             ps.setObject(1, gone.id());
             ps.executeUpdate();
         }
-        QuotaGate gate = new QuotaGate(db.dataSource());
+        QuotaGate gate = perRequest(db.dataSource());
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int round = 0; round < 5; round++) {
                 CountDownLatch start = new CountDownLatch(1);
@@ -204,7 +209,7 @@ class GroupAdmissionTest {
     void aGroupRefusalSpendsNothing() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "group-model");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 10, null, 1000, 100, 2));
-        QuotaGate gate = new QuotaGate(db.dataSource());
+        QuotaGate gate = perRequest(db.dataSource());
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Admission>> results = new ArrayList<>();

@@ -31,6 +31,11 @@ class SettlerTest {
         db.close();
     }
 
+    /** The settler serves streams and leases off; settlements of leased requests are written by the lease flush (QuotaLeasesTest). */
+    private static QuotaGate perRequest(javax.sql.DataSource source) {
+        return new QuotaGate(source, QuotaEvents.NONE, false);
+    }
+
     private static UUID admitted(QuotaGate gate, String label) throws SQLException {
         AuthUser u = Users.signUp(db.dataSource(), label);
         return ((Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 5, 5))).requestId();
@@ -49,7 +54,7 @@ class SettlerTest {
     @Test
     void aSettlementTheDatabaseRejectsDoesNotStopTheRestOfItsBatch() throws Exception {
         SettlerGate source = new SettlerGate(db.dataSource());
-        try (QuotaGate gate = new QuotaGate(source)) {
+        try (QuotaGate gate = perRequest(source)) {
             UUID good1 = admitted(gate, "batch-a");
             UUID bad = admitted(gate, "batch-b");
             UUID good2 = admitted(gate, "batch-c");
@@ -71,7 +76,7 @@ class SettlerTest {
     @Test
     void theSettlerSurvivesAnUnexpectedExceptionAndKeepsSettling() throws Exception {
         SettlerGate source = new SettlerGate(db.dataSource());
-        try (QuotaGate gate = new QuotaGate(source)) {
+        try (QuotaGate gate = perRequest(source)) {
             UUID first = admitted(gate, "crash-a");
             UUID second = admitted(gate, "crash-b");
             source.failNext(new IllegalStateException("a bug in the settler's path"));

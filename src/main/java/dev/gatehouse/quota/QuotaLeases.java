@@ -1,0 +1,544 @@
+package dev.gatehouse.quota;
+
+import dev.gatehouse.quota.QuotaGate.Ask;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-instance quota leases (migration 20261204200000). The first request of a user takes, in one
+ * round trip ({@code private.ai_lease}), a block of that user's allowance: requests, rate-bucket
+ * tokens and quota tokens, all counted in Postgres at once, so the sum over every instance can
+ * never pass a limit. The user's next requests are admitted here against the block, exactly, under
+ * the user's lock; their settlements go back to the block (unused tokens return to it), and one
+ * statement every {@link #FLUSH_EVERY_MILLIS} ms writes every settled request's ledger row
+ * ({@code private.ai_flush_leases}); a lease's counters (admitted, refunded, charged, given back)
+ * are written when it retires (used up, or {@link #LIFE_NANOS} old) or is closed, and by the next
+ * lease of its user, since until then they only move tokens from reserved to used.
+ *
+ * <p>Rules that keep it exact: a block admits for at most {@link #LIFE_NANOS} after it was taken
+ * (the plan it carries is never older than that); a request the block cannot cover in full goes to
+ * Postgres, which first takes back what the block holds free and then decides exactly as
+ * {@code private.ai_admit} does, so near a limit the lease is that one request and single-instance
+ * refusals, figures and shrunk outputs are those of per-request admission. A flush that fails
+ * changes nothing here: what it carried stays reserved in Postgres and is sent again (figures are
+ * cumulative, ledger rows keyed by request id), until it succeeds or the lease expires.
+ */
+final class QuotaLeases implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
+    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /** How long a block may admit after it was taken: the bound on a plan change made elsewhere. */
+    static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    static final long FLUSH_EVERY_MILLIS = 200;
+    /** A lease nobody flushed for this long is renewed anyway, far inside the reservation TTL (15 minutes). */
+    private static final long HEARTBEAT_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * A user's first lease is one request: a user who sends one request costs Postgres what
+     * per-request admission did and holds nothing back; each next lease is twice what the last
+     * one admitted, up to {@link #MAX_BLOCK}.
+     */
+    static final int FIRST_BLOCK = 1;
+    static final int MAX_BLOCK = 64;
+    /** private.ai_reservation_ttl(): a settlement later than this is lost. */
+    private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
+    private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
+
+    /** The plan rules a lease carries, checked against each request it admits. */
+    private record Rules(String planId, int rpm, Integer requestsLimit, Long tokensLimit, int maxOutputTokens,
+            Set<String> models, Set<String> tasks, boolean rawChat) {}
+
+    /** One settled request's ledger row, written by the next flush. */
+    private record Ledger(UUID requestId, UUID apiKeyId, String model, String task, Settlement s) {}
+
+    /** A request admitted from a block: what it holds, what its ledger row needs, and when (System.nanoTime()). */
+    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task, long at) {}
+
+    /** One lease: what it took, and the cumulative figures reported to Postgres. Guarded by its user's lock. */
+    private static final class Block {
+        final UUID id;
+        final User user;
+        final Rules rules;
+        final Instant periodStart;
+        final Instant periodEnd;
+        final long takenAt;
+        final int requests;
+        final long tokens;
+        /** The first request's figures as Postgres answered them, from which local answers are derived. */
+        final double bucketAfterFirst;
+        final int requestsUsedAfterFirst;
+        final long tokensUsedAfterFirst;
+        final long firstNeed;
+        int used = 1;
+        int refunded;
+        int returned;
+        long charged;
+        long inflight;
+        long tokensReturned;
+        boolean retired;
+        final List<Ledger> ledger = new ArrayList<>();
+        /** What Postgres last confirmed: a block is flushed only when something changed (or for a heartbeat). */
+        long confirmed;
+        long confirmedAt;
+
+        Block(UUID id, User user, Rules rules, ResultSet rs, long need, long now) throws SQLException {
+            this.id = id;
+            this.user = user;
+            this.rules = rules;
+            this.periodStart = rs.getTimestamp("period_start").toInstant();
+            this.periodEnd = rs.getTimestamp("period_end").toInstant();
+            this.takenAt = now;
+            this.requests = rs.getInt("lease_requests");
+            this.tokens = rs.getLong("lease_tokens");
+            this.bucketAfterFirst = rs.getDouble("rate_tokens");
+            this.requestsUsedAfterFirst = rs.getInt("requests_used");
+            this.tokensUsedAfterFirst = rs.getLong("tokens_used");
+            this.firstNeed = need;
+            this.inflight = need;
+            this.confirmedAt = now;
+            this.confirmed = fingerprint();
+        }
+
+        int freeRequests() {
+            return requests - used - returned;
+        }
+
+        long freeTokens() {
+            return tokens - charged - inflight - tokensReturned;
+        }
+
+        /** Gives back everything free: a retired block admits nothing more. */
+        void giveBackFree() {
+            returned += Math.max(freeRequests(), 0);
+            tokensReturned += Math.max(freeTokens(), 0);
+        }
+
+        long fingerprint() {
+            long h = used;
+            h = h * 31 + refunded;
+            h = h * 31 + returned;
+            h = h * 31 + charged;
+            h = h * 31 + tokensReturned;
+            return h * 31 + (retired ? 1 : 0);
+        }
+
+        /** Retired with nothing in flight: nothing of it can change any more. */
+        boolean closable() {
+            return retired && inflight == 0;
+        }
+    }
+
+    /** A user's blocks on this instance: the current one (admitting) and retired ones draining. */
+    private static final class User {
+        final UUID id;
+        Block current;
+        final List<Block> draining = new ArrayList<>();
+        int nextBlock = FIRST_BLOCK;
+        /** When this user last asked (System.nanoTime()): their lease size is remembered while they are active. */
+        long lastAsked = System.nanoTime();
+        boolean gone;
+
+        User(UUID id) {
+            this.id = id;
+        }
+
+        void retireCurrent() {
+            if (current != null) {
+                current.retired = true;
+                current.giveBackFree();
+                nextBlock = Math.clamp(2L * current.used, 2, MAX_BLOCK);
+                draining.add(current);
+                current = null;
+            }
+        }
+
+        List<Block> blocks() {
+            List<Block> all = new ArrayList<>(draining);
+            if (current != null) {
+                all.add(current);
+            }
+            return all;
+        }
+    }
+
+    private final DataSource db;
+    private final Map<UUID, User> users = new ConcurrentHashMap<>();
+    private final Map<UUID, Held> admitted = new ConcurrentHashMap<>();
+    private final ReentrantLock flushing = new ReentrantLock();
+    private final QuotaEvents events;
+    private final Thread flusher;
+    private volatile boolean closed;
+
+    QuotaLeases(DataSource db, QuotaEvents events) {
+        this.db = db;
+        this.events = events;
+        this.flusher = Thread.ofVirtual().name("quota-lease-flusher").start(this::flushContinuously);
+    }
+
+    /** Admits {@code ask} (never a stream) from the user's lease, or takes a new lease for it. */
+    Admission admit(Ask ask) throws SQLException {
+        while (true) {
+            User u = users.computeIfAbsent(ask.userId(), User::new);
+            synchronized (u) {
+                if (u.gone) {
+                    continue; // removed by a flush meanwhile: take the fresh one
+                }
+                long now = System.nanoTime();
+                u.lastAsked = now;
+                Block b = u.current;
+                if (b != null && (now - b.takenAt > LIFE_NANOS || !Instant.now().isBefore(b.periodEnd))) {
+                    u.retireCurrent();
+                    b = null;
+                }
+                if (b != null) {
+                    Admission.Reason refused = ruleRefusal(b.rules, ask);
+                    if (refused != null) {
+                        return new Admission.Rejected(refused, 0, view(b, now));
+                    }
+                    int output = output(b.rules, ask);
+                    long need = (long) Math.max(ask.promptTokens(), 0) + output;
+                    if (b.freeRequests() >= 1 && b.freeTokens() >= need) {
+                        b.used++;
+                        b.inflight += need;
+                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now));
+                        return new Admission.Admitted(ask.requestId(), output, view(b, now));
+                    }
+                }
+                return take(u, ask);
+            }
+        }
+    }
+
+    /** The user's lock is held: gives back the current block's free part and admits {@code ask} in Postgres. */
+    private Admission take(User u, Ask ask) throws SQLException {
+        u.retireCurrent();
+        // Every lease of the user here that is not yet closed: what they hold free is given back
+        // before this request is decided, so this instance's own leases never refuse its user.
+        List<Block> old = List.copyOf(u.draining);
+        int block = u.nextBlock;
+        UUID leaseId = UUID.randomUUID();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
+            ps.setObject(1, ask.userId());
+            ps.setObject(2, leaseId);
+            ps.setString(3, ask.model());
+            ps.setString(4, ask.task());
+            ps.setInt(5, ask.promptTokens());
+            ps.setObject(6, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
+            ps.setObject(7, ask.apiKeyId());
+            ps.setInt(8, block);
+            ps.setNull(9, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
+            ps.setArray(10, GroupAdmission.array(c, "uuid", old.size(), i -> old.get(i).id));
+            ps.setArray(11, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).used));
+            ps.setArray(12, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).returned));
+            ps.setArray(13, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).tokensReturned));
+            ps.setArray(14, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).refunded));
+            ps.setArray(15, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).charged));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Limits limits = GroupAdmission.limits(rs);
+                if (!rs.getBoolean("admitted")) {
+                    return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+                }
+                int granted = rs.getInt("granted_output_tokens");
+                long need = (long) Math.max(ask.promptTokens(), 0) + granted;
+                Rules rules = new Rules(rs.getString("plan_id"), rs.getInt("rpm_limit"), (Integer) rs.getObject("requests_limit"),
+                        (Long) rs.getObject("tokens_limit"), rs.getInt("max_output_tokens"),
+                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_models").getArray())),
+                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_tasks").getArray())), rs.getBoolean("allow_raw_chat"));
+                Block b = new Block(leaseId, u, rules, rs, need, System.nanoTime());
+                u.current = b;
+                admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), b.takenAt));
+                return new Admission.Admitted(ask.requestId(), granted, limits);
+            }
+        }
+    }
+
+    private static Admission.Reason ruleRefusal(Rules r, Ask ask) {
+        if (ask.task() == null && !r.rawChat()) {
+            return Admission.Reason.RAW_CHAT_NOT_ALLOWED;
+        }
+        if (ask.task() != null && !r.tasks().contains(ask.task())) {
+            return Admission.Reason.TASK_NOT_ALLOWED;
+        }
+        if (!r.models().contains(ask.model())) {
+            return Admission.Reason.MODEL_NOT_ALLOWED;
+        }
+        return null;
+    }
+
+    private static int output(Rules r, Ask ask) {
+        int requested = ask.requestedOutputTokens() == null ? r.maxOutputTokens() : ask.requestedOutputTokens();
+        return Math.min(Math.max(requested, 1), r.maxOutputTokens());
+    }
+
+    /**
+     * The figures per-request admission would have answered: the bucket as Postgres left it after
+     * the block's first request, refilled since, less the block's later requests; the counts
+     * likewise. Exact on one instance; another instance's requests show at the next lease.
+     */
+    private static Limits view(Block b, long now) {
+        Rules r = b.rules;
+        double rate = r.rpm() / 60.0;
+        double bucket = Math.min(r.rpm(), b.bucketAfterFirst + (now - b.takenAt) / 1e9 * rate) - (b.used - 1);
+        return new Limits(r.planId(), r.rpm(), (int) Math.floor(bucket), (r.rpm() - bucket) / rate, b.periodStart, b.periodEnd,
+                r.requestsLimit(), b.requestsUsedAfterFirst + b.used - 1, r.tokensLimit(),
+                b.tokensUsedAfterFirst - b.firstNeed + b.charged + b.inflight);
+    }
+
+    /** Settles a request this instance admitted from a lease; false when it was not one (or already settled). */
+    boolean settle(Settlement s) {
+        Held h = admitted.remove(s.requestId());
+        if (h == null) {
+            return false;
+        }
+        Block b = h.block();
+        if (!OUTCOMES.contains(s.outcome())) {
+            if (!"lost".equals(s.outcome())) {
+                log.warn("settlement of request {} has an unknown outcome ({}); its reservation is charged in full, as an expired one is",
+                    s.requestId(), s.outcome());
+            }
+            s = new Settlement(s.requestId(), "expired", 0, (int) Math.min(h.reserved(), Integer.MAX_VALUE), null, s.latencyMs(), "none");
+        }
+        synchronized (b.user) {
+            b.inflight -= h.reserved();
+            boolean failed = "failed".equals(s.outcome());
+            b.charged += failed ? 0 : (long) s.promptTokens() + s.completionTokens();
+            b.refunded += failed ? 1 : 0;
+            b.ledger.add(new Ledger(s.requestId(), h.apiKeyId(), h.model(), h.task(), s));
+            if (b.retired || b.freeRequests() == 0) {
+                b.giveBackFree(); // it admits nothing more: its free tokens are nobody's
+            }
+        }
+        return true;
+    }
+
+    /** Whether this instance admitted {@code requestId} from a lease and has not settled it yet. */
+    boolean holds(UUID requestId) {
+        return admitted.containsKey(requestId);
+    }
+
+    /**
+     * Before a request of this user is admitted without a lease (a stream): gives back what their
+     * lease here holds free, so the user's own lease never refuses their stream. Nothing to write
+     * (the usual case: the lease is used up) costs nothing.
+     */
+    void yieldTo(UUID userId) {
+        User u = users.get(userId);
+        if (u == null) {
+            return;
+        }
+        synchronized (u) {
+            if (u.current == null || (u.current.freeRequests() <= 0 && u.current.freeTokens() <= 0)) {
+                return;
+            }
+            u.retireCurrent();
+        }
+        flushNow();
+    }
+
+    /** Retires every lease (plan changes applied here): each user's next request asks Postgres again. */
+    void dropAll() {
+        for (User u : users.values()) {
+            synchronized (u) {
+                u.retireCurrent();
+            }
+        }
+    }
+
+    /** Retires the user's lease and writes everything of theirs now, so Postgres holds exact figures. */
+    void giveBack(UUID userId) {
+        User u = users.get(userId);
+        if (u != null) {
+            synchronized (u) {
+                u.retireCurrent();
+            }
+        }
+        flushNow();
+    }
+
+    /** Ledger rows waiting for the next flush. */
+    int unflushed() {
+        int n = 0;
+        for (User u : users.values()) {
+            synchronized (u) {
+                for (Block b : u.blocks()) {
+                    n += b.ledger.size();
+                }
+            }
+        }
+        return n;
+    }
+
+    private void flushContinuously() {
+        long nextLostCheck = System.nanoTime() + HEARTBEAT_NANOS;
+        while (!closed) {
+            try {
+                Thread.sleep(FLUSH_EVERY_MILLIS);
+                if (System.nanoTime() - nextLostCheck >= 0) {
+                    nextLostCheck = System.nanoTime() + HEARTBEAT_NANOS;
+                    chargeLost(System.nanoTime());
+                }
+                flushNow();
+            } catch (InterruptedException e) {
+                if (!closed) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            } catch (RuntimeException | Error e) {
+                log.error("the lease flusher hit an unexpected failure; it carries on", e);
+            }
+        }
+    }
+
+    /**
+     * A leased request whose settlement never came within the reservation TTL (the service ends
+     * every request well before it) is charged its reservation in full with an {@code expired}
+     * ledger row, as a lost per-request reservation is; until then its lease holds it reserved.
+     */
+    void chargeLost(long now) {
+        for (Map.Entry<UUID, Held> e : admitted.entrySet()) {
+            if (now - e.getValue().at() > LOST_AFTER_NANOS) {
+                log.warn("leased request {} was never settled; it is charged its reservation in full", e.getKey());
+                settle(new Settlement(e.getKey(), "lost", 0, 0, null, 0, "none"));
+            }
+        }
+    }
+
+    /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
+    private record Sent(Block block, boolean figures, int used, int refunded, long charged, int returned, long tokensReturned, boolean close,
+            long fingerprint, List<Ledger> ledger) {}
+
+    /** One statement for every block with something to say; true when it was written (or nothing was due). */
+    boolean flushNow() {
+        flushing.lock();
+        try {
+            long now = System.nanoTime();
+            List<Sent> sent = new ArrayList<>();
+            for (User u : users.values()) {
+                synchronized (u) {
+                    if (u.current != null && (now - u.current.takenAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
+                        u.retireCurrent();
+                    }
+                    if (u.current == null && u.draining.isEmpty() && now - u.lastAsked > HEARTBEAT_NANOS) {
+                        // idle a minute with nothing held: forgotten (their next lease starts small again)
+                        u.gone = true;
+                        users.remove(u.id, u);
+                        continue;
+                    }
+                    for (Block b : u.blocks()) {
+                        boolean close = b.closable();
+                        // A live lease's figures wait for its retirement (at most 3 s): until then
+                        // they only move tokens from reserved to used, which no limit check tells
+                        // apart. Its ledger rows are written at every flush.
+                        boolean figures = close || (b.retired && b.fingerprint() != b.confirmed) || now - b.confirmedAt > HEARTBEAT_NANOS;
+                        if (figures || !b.ledger.isEmpty()) {
+                            sent.add(new Sent(b, figures, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, close, b.fingerprint(),
+                                    List.copyOf(b.ledger)));
+                        }
+                    }
+                }
+            }
+            if (sent.isEmpty()) {
+                return true;
+            }
+            try {
+                write(sent);
+            } catch (SQLException | RuntimeException e) {
+                log.warn("flushing {} quota leases failed ({}); what they hold stays reserved and is sent again", sent.size(),
+                        e instanceof SQLException sql ? sql.getSQLState() + ": " + sql.getMessage() : e.toString());
+                return false;
+            }
+            int rows = 0;
+            for (Sent s : sent) {
+                Block b = s.block();
+                User u = b.user;
+                synchronized (u) {
+                    b.ledger.subList(0, s.ledger().size()).clear();
+                    if (s.figures()) {
+                        b.confirmed = s.fingerprint();
+                        b.confirmedAt = now;
+                    }
+                    rows += s.ledger().size();
+                    if (s.close()) {
+                        u.draining.remove(b);
+                    }
+                }
+            }
+            if (rows > 0) {
+                events.settled(rows, 0);
+            }
+            return true;
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    private void write(List<Sent> sent) throws SQLException {
+        List<Ledger> rows = new ArrayList<>();
+        List<Block> rowBlocks = new ArrayList<>();
+        for (Sent s : sent) {
+            for (Ledger l : s.ledger()) {
+                rows.add(l);
+                rowBlocks.add(s.block());
+            }
+        }
+        List<Sent> leases = sent.stream().filter(Sent::figures).toList();
+        int n = leases.size();
+        int m = rows.size();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(FLUSH)) {
+            ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().id));
+            ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().user.id));
+            ps.setArray(3, GroupAdmission.array(c, "timestamptz", n, i -> Timestamp.from(leases.get(i).block().periodStart)));
+            ps.setArray(4, GroupAdmission.array(c, "int4", n, i -> leases.get(i).used()));
+            ps.setArray(5, GroupAdmission.array(c, "int4", n, i -> leases.get(i).refunded()));
+            ps.setArray(6, GroupAdmission.array(c, "int8", n, i -> leases.get(i).charged()));
+            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> leases.get(i).returned()));
+            ps.setArray(8, GroupAdmission.array(c, "int8", n, i -> leases.get(i).tokensReturned()));
+            ps.setArray(9, GroupAdmission.array(c, "bool", n, i -> leases.get(i).close()));
+            ps.setArray(10, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).requestId()));
+            ps.setArray(11, GroupAdmission.array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
+            ps.setArray(12, GroupAdmission.array(c, "timestamptz", m, i -> Timestamp.from(rowBlocks.get(i).periodStart)));
+            ps.setArray(13, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).apiKeyId()));
+            ps.setArray(14, GroupAdmission.array(c, "text", m, i -> rows.get(i).model()));
+            ps.setArray(15, GroupAdmission.array(c, "text", m, i -> rows.get(i).task()));
+            ps.setArray(16, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().deployment()));
+            ps.setArray(17, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().outcome()));
+            ps.setArray(18, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().promptTokens()));
+            ps.setArray(19, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().completionTokens()));
+            ps.setArray(20, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().latencyMs()));
+            ps.setArray(21, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().usageSource()));
+            ps.execute();
+        }
+    }
+
+    /** Gives every lease back and writes what is left (the HTTP layer has drained: nothing is in flight). */
+    @Override
+    public void close() {
+        closed = true;
+        flusher.interrupt();
+        try {
+            flusher.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dropAll();
+        for (int attempt = 0; attempt < 3 && !flushNow(); attempt++) {
+            log.warn("flushing the quota leases at shutdown failed (attempt {}); what they hold expires in Postgres", attempt + 1);
+        }
+    }
+}

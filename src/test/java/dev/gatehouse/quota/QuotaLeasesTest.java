@@ -1,0 +1,284 @@
+package dev.gatehouse.quota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.gatehouse.auth.AuthUser;
+import dev.gatehouse.db.Database;
+import dev.gatehouse.quota.Admission.Admitted;
+import dev.gatehouse.quota.Admission.Reason;
+import dev.gatehouse.quota.Admission.Rejected;
+import dev.gatehouse.support.Postgrest;
+import dev.gatehouse.support.Seeds;
+import dev.gatehouse.support.TestDatabase;
+import dev.gatehouse.support.Users;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Quota leases (QuotaLeases, migration 20261204200000) against real Postgres, through two gates on one database. */
+class QuotaLeasesTest {
+    private static TestDatabase db;
+
+    @BeforeAll
+    static void setUp() {
+        db = TestDatabase.migrated(16);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+    }
+
+    /** A data source that can be cut off, as an instance that lost its database (or died) sees it. */
+    private static DataSource cuttable(DataSource real, AtomicBoolean cut) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, m, args) -> {
+            if (m.getName().equals("getConnection") && cut.get()) {
+                throw new SQLTransientConnectionException("cut off by the test");
+            }
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    private static Map<String, Object> period(AuthUser u) throws Exception {
+        try (Connection c = db.connect()) {
+            return Postgrest.rows(c, "select requests_used, tokens_used, tokens_reserved, rate_held from private.ai_quota_periods where user_id = ?",
+                    u.id()).getFirst();
+        }
+    }
+
+    private static long scalar(String sql, Object... args) throws Exception {
+        try (Connection c = db.connect()) {
+            return ((Number) Postgrest.scalar(c, sql, args)).longValue();
+        }
+    }
+
+    /**
+     * Property: for random request, token and per-minute limits, a concurrent workload of admissions
+     * and settlements (random actual use, some failed everywhere) sent through two gates on one
+     * database never admits more than the limits allow, and once the leases are given back the
+     * period row, the ledger and what the callers were told agree exactly.
+     */
+    @Test
+    void leasesNeverLetTwoInstancesTogetherExceedRequestTokenOrRateLimits() throws Exception {
+        Random random = Seeds.random("leasesNeverLetTwoInstancesTogetherExceedRequestTokenOrRateLimits");
+        try (HikariDataSource second = Database.pool(db.url(), 12, "instance-b");
+                QuotaGate a = new QuotaGate(db.dataSource());
+                QuotaGate b = new QuotaGate(second);
+                ExecutorService pool = Executors.newFixedThreadPool(24)) {
+            for (int round = 0; round < 10; round++) {
+                int kind = random.nextInt(3);
+                Integer requestLimit = kind == 0 ? 5 + random.nextInt(40) : null;
+                Long tokenLimit = kind == 1 ? 500L + random.nextInt(4000) : null;
+                int rpm = kind == 2 ? 3 + random.nextInt(30) : 100_000;
+                AuthUser u = Users.signUp(db.dataSource(), "lease" + round);
+                Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), requestLimit, tokenLimit, rpm, 200, 50));
+                int burst = 10 + random.nextInt(80);
+                long seed = random.nextLong();
+                CountDownLatch start = new CountDownLatch(1);
+                record Outcome(boolean admitted, boolean failed, long charged) {}
+                List<Future<Outcome>> results = new ArrayList<>();
+                for (int i = 0; i < burst; i++) {
+                    QuotaGate g = i % 2 == 0 ? a : b;
+                    Random r = new Random(seed + i);
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        int prompt = 1 + r.nextInt(100);
+                        if (!(g.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, prompt, 1 + r.nextInt(200))) instanceof Admitted adm)) {
+                            return new Outcome(false, false, 0);
+                        }
+                        boolean failed = r.nextInt(8) == 0;
+                        int completion = r.nextInt(adm.grantedOutputTokens() + 1);
+                        g.settleLater(new Settlement(adm.requestId(), failed ? "failed" : "completed", prompt, completion, "dev-echo", 1, "upstream"));
+                        return new Outcome(true, failed, failed ? 0 : prompt + completion);
+                    }));
+                }
+                start.countDown();
+                int admitted = 0;
+                int failed = 0;
+                long charged = 0;
+                for (Future<Outcome> f : results) {
+                    Outcome o = f.get();
+                    admitted += o.admitted() ? 1 : 0;
+                    failed += o.failed() ? 1 : 0;
+                    charged += o.charged();
+                }
+                a.giveBackLeases();
+                b.giveBackLeases();
+
+                String context = "round " + round + ": requests " + requestLimit + ", tokens " + tokenLimit + ", rpm " + rpm + ", burst " + burst;
+                if (requestLimit != null) {
+                    assertThat(admitted - failed).as(context).isLessThanOrEqualTo(requestLimit);
+                }
+                if (tokenLimit != null) {
+                    assertThat(charged).as(context).isLessThanOrEqualTo(tokenLimit);
+                }
+                if (kind == 2) {
+                    // the burst takes well under a few seconds: at most that much refills
+                    assertThat(admitted).as(context).isLessThanOrEqualTo(rpm + (int) Math.ceil(rpm / 20.0));
+                }
+                Map<String, Object> row = period(u);
+                assertThat(((Number) row.get("requests_used")).intValue()).as(context).isEqualTo(admitted - failed);
+                assertThat(row.get("tokens_used")).as(context).isEqualTo(charged);
+                assertThat(row.get("tokens_reserved")).as(context).isEqualTo(0L);
+                assertThat(row.get("rate_held")).as(context).isEqualTo(0);
+                assertThat(scalar("select count(*) from public.ai_usage where user_id = ?", u.id())).as(context).isEqualTo(admitted);
+                assertThat(scalar("select count(*) from private.ai_reservations where user_id = ?", u.id())).as(context).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aDeadInstancesLeaseIsChargedInFullByTheSweepAndTheUserNeverPassesTheLimit() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "dead");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 12, null, 1000, 100, 2));
+        AtomicBoolean cut = new AtomicBoolean();
+        QuotaGate dying = new QuotaGate(cuttable(db.dataSource(), cut));
+        int admittedByTheDead = 0;
+        for (int i = 0; i < 4; i++) { // leases of 1, 2 and 4 requests
+            admittedByTheDead += dying.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)) instanceof Admitted ? 1 : 0;
+        }
+        cut.set(true); // the instance dies: no settlement, no flush, no give-back ever reaches Postgres
+        long counted = ((Number) period(u).get("requests_used")).longValue();
+        long leases = scalar("select count(*) from private.ai_reservations where user_id = ?", u.id());
+        long leasedTokens = scalar("select coalesce(sum(tokens_reserved), 0) from private.ai_reservations where user_id = ?", u.id());
+        assertThat(counted).as("its leases took more than the requests it admitted").isGreaterThan(admittedByTheDead);
+
+        try (Connection c = db.connect()) {
+            Postgrest.update(c, "update private.ai_reservations set created_at = now() - interval '1 hour' where user_id = ?", u.id());
+            Postgrest.scalar(c, "select private.ai_sweep_expired()");
+        }
+
+        Map<String, Object> row = period(u);
+        assertThat(((Number) row.get("requests_used")).longValue()).as("its requests stay counted").isEqualTo(counted);
+        assertThat(row.get("tokens_used")).as("what it reserved is charged in full").isEqualTo(leasedTokens);
+        assertThat(row.get("tokens_reserved")).isEqualTo(0L);
+        assertThat(row.get("rate_held")).as("its held rate tokens are released").isEqualTo(0);
+        assertThat(scalar("select count(*) from public.ai_usage where user_id = ? and outcome = 'expired'", u.id())).isEqualTo(leases);
+
+        try (QuotaGate alive = new QuotaGate(db.dataSource())) {
+            int more = 0;
+            for (int i = 0; i < 20; i++) {
+                more += alive.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)) instanceof Admitted ? 1 : 0;
+            }
+            assertThat(admittedByTheDead + more).as("never past the limit of 12").isLessThanOrEqualTo(12);
+            assertThat(more).isEqualTo(12 - (int) counted);
+        } finally {
+            dying.close();
+        }
+    }
+
+    @Test
+    void aPlanChangeAppliedOnThisInstanceDropsTheLeaseAtOnce() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "replan");
+        String open = Users.plan(db.dataSource(), null, null, 1000, 100, 2);
+        Users.subscribe(db.dataSource(), u.id(), open);
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            for (int i = 0; i < 2; i++) { // a lease of 1, then one of 2
+                assertThat(gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10))).isInstanceOf(Admitted.class);
+            }
+            try (Connection c = db.connect()) {
+                Postgrest.update(c, "update public.plans set allowed_models = array['claude-haiku'] where id = ?", open);
+            }
+            assertThat(gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10)))
+                    .as("the lease still carries the plan it was taken under").isInstanceOf(Admitted.class);
+
+            gate.plansChanged();
+
+            assertThat(gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10)))
+                    .isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.reason()).isEqualTo(Reason.MODEL_NOT_ALLOWED));
+        }
+    }
+
+    @Test
+    void aFailedFlushKeepsWhatTheLeaseHoldsReservedUntilAFlushSucceeds() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "flushless");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 100, 10_000L, 1000, 100, 2));
+        AtomicBoolean cut = new AtomicBoolean();
+        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+            Admitted first = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
+            Admitted second = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
+            Map<String, Object> taken = period(u);
+            cut.set(true);
+            gate.settleLater(new Settlement(first.requestId(), "completed", 10, 5, "dev-echo", 1, "upstream"));
+            gate.settleLater(new Settlement(second.requestId(), "completed", 10, 5, "dev-echo", 1, "upstream"));
+            gate.plansChanged(); // the lease is given back ... but nothing can reach Postgres
+
+            await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            assertThat(period(u)).as("what the lease took stays counted while no flush succeeds").isEqualTo(taken);
+            assertThat(scalar("select count(*) from public.ai_usage where user_id = ?", u.id())).isZero();
+
+            cut.set(false);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> scalar("select count(*) from public.ai_usage where user_id = ?", u.id()) == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((Number) period(u).get("tokens_reserved")).longValue() == 0);
+            Map<String, Object> row = period(u);
+            assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(2);
+            assertThat(row.get("tokens_used")).isEqualTo(30L);
+            assertThat(row.get("rate_held")).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void aLeasedRequestNeverSettledIsChargedInFullAfterTheReservationTtl() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "unsettled");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 100, 10_000L, 1000, 100, 2));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            Admitted lost = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
+
+            gate.leases().chargeLost(System.nanoTime() + Duration.ofMinutes(16).toNanos());
+            gate.giveBackLeases();
+
+            Map<String, Object> row = period(u);
+            assertThat(row.get("tokens_used")).isEqualTo(60L);
+            assertThat(row.get("tokens_reserved")).isEqualTo(0L);
+            assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(1);
+            try (Connection c = db.connect()) {
+                assertThat(Postgrest.scalar(c, "select outcome from public.ai_usage where request_id = ?", lost.requestId().toString()))
+                        .isEqualTo("expired");
+                assertThat(Postgrest.scalar(c, "select total_tokens from public.ai_usage where request_id = ?", lost.requestId().toString()))
+                        .isEqualTo(60L);
+            }
+        }
+    }
+
+    @Test
+    void requestsAfterTheFirstAreAdmittedWithoutARoundTripAndAnswerAsPerRequestAdmissionWould() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "local");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 10, null, 60, 100, 2));
+        AtomicBoolean cut = new AtomicBoolean();
+        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+            gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)); // a lease of 1
+            Admitted first = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)); // a lease of 2
+            cut.set(true);
+            Admitted next = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
+            cut.set(false);
+
+            assertThat(first.limits().requestsUsed()).isEqualTo(2);
+            assertThat(next.limits().requestsUsed()).isEqualTo(3);
+            assertThat(next.limits().rpmRemaining()).isEqualTo(first.limits().rpmRemaining() - 1);
+            assertThat(next.limits().tokensUsed()).isEqualTo(180);
+            assertThat(next.grantedOutputTokens()).isEqualTo(50);
+        }
+    }
+}
