@@ -50,12 +50,9 @@ public sealed interface BearerCredentials permits BearerCredentials.AccessToken,
                     : "Only the Bearer scheme is accepted. ";
             throw Refusal.unauthorized("invalid_authorization_scheme", hint + "Send " + EXPECTED + ".");
         }
-        int start = gap;
-        while (start >= 0 && start < header.length() && Character.isWhitespace(header.charAt(start))) {
-            start++;
-        }
-        // One copy of the (often kilobyte-long) credential, not one per trim: the header is already stripped.
-        String credential = gap < 0 ? "" : header.substring(start);
+        // The header is stripped already, so only the gap's further whitespace is left to trim: stripLeading
+        // answers the same string when there is none, and the (often kilobyte-long) credential is copied once.
+        String credential = gap < 0 ? "" : header.substring(gap + 1).stripLeading();
         if (credential.isEmpty()) {
             throw Refusal.unauthorized("missing_authorization", "The Bearer credential is empty. Send " + EXPECTED + ".");
         }
