@@ -14,9 +14,12 @@ import java.util.Map;
  * @param trackedClients          at most this many client IPs are remembered (least recently seen dropped first)
  * @param trustedProxies          address ranges of the load balancers in front of the service; empty: the peer is the client
  * @param hsts                    send {@code Strict-Transport-Security} (production, where TLS ends at the load balancer)
+ * @param shedLagMillis           the standing scheduler lag (ms) past which new AI calls are shed with 503; 0 switches shedding off
  */
-public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List<Range> trustedProxies, boolean hsts) {
+public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List<Range> trustedProxies, boolean hsts, int shedLagMillis) {
     static final String RATE = "GATEHOUSE_PUBLIC_RATE_PER_MINUTE";
+    static final String SHED = "GATEHOUSE_SHED_LAG_MS";
+    static final int DEFAULT_SHED_LAG_MILLIS = 50;
     static final String PROXIES = "GATEHOUSE_TRUSTED_PROXIES";
 
     public EdgeSettings {
@@ -84,7 +87,19 @@ public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List
                 }
             }
         }
-        return new EdgeSettings(rate, 10_000, ranges, mode == Mode.PRODUCTION);
+        int shed = DEFAULT_SHED_LAG_MILLIS;
+        String shedText = SettingValues.blankToNull(env.get(SHED));
+        if (shedText != null) {
+            try {
+                shed = Integer.parseInt(shedText);
+                if (shed < 0 || shed > 60_000) {
+                    problems.add(SHED + " must be between 0 (off) and 60000 ms, got " + shed);
+                }
+            } catch (NumberFormatException e) {
+                problems.add(SHED + " must be a whole number of milliseconds (0 switches shedding off), got '" + shedText + "'");
+            }
+        }
+        return new EdgeSettings(rate, 10_000, ranges, mode == Mode.PRODUCTION, shed);
     }
 
     private static Range range(String entry) {

@@ -119,6 +119,13 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
         return s == null ? Double.NaN : of.applyAsDouble(s);
     }
 
+    /** The load shedder's scheduler lag and the share of AI calls it refuses, as gauges. */
+    public void bindShedder(java.util.function.DoubleSupplier lagSeconds, java.util.function.DoubleSupplier share) {
+        Gauge.builder("gatehouse.scheduler.lag.seconds", lagSeconds::getAsDouble)
+                .description("how late the load shedder's 10 ms probe last ran: the wait of work ready to run").register(registry);
+        Gauge.builder("gatehouse.shed.share", share::getAsDouble).description("share of new AI calls answered 503 overloaded").register(registry);
+    }
+
     /** Settlements waiting to be written, as a gauge. */
     public void bindSettlementQueue(IntSupplier queued) {
         Gauge.builder("gatehouse.settlement.queue", queued::getAsInt).description("settlements waiting for the settler").register(registry);

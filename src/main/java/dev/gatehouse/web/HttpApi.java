@@ -75,6 +75,8 @@ public final class HttpApi {
         CrossOrigin cors = new CrossOrigin(settings.corsOrigins());
         JettyErrors jettyErrors = new JettyErrors();
         PublicRateLimit publicLimit = new PublicRateLimit(settings.edge(), System::nanoTime);
+        LoadShedder shedder = LoadShedder.of(settings.edge().shedLagMillis());
+        ops.metrics().bindShedder(shedder::lagSeconds, shedder::share);
         ApiDocs docs = new ApiDocs();
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -131,6 +133,10 @@ public final class HttpApi {
             });
             config.routes.before(publicLimit::check);
             config.routes.before(cors::handle);
+            // after CORS, so a browser can read the 503
+            config.routes.before(shedder::check);
+            config.events.serverStarted(shedder::start);
+            config.events.serverStopping(shedder::close);
 
             config.routes.get("/openapi.json", docs::openapi);
             config.routes.get("/docs", docs::page);

@@ -77,6 +77,11 @@ final class BenchServer {
                     "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL),
                     // GATEHOUSE_QUOTA_LEASES=off bench/gateway.sh: the per-request admission, for an A/B in one build
                     "GATEHOUSE_QUOTA_LEASES", System.getenv().getOrDefault("GATEHOUSE_QUOTA_LEASES", "on"));
+            if (System.getenv("GATEHOUSE_SHED_LAG_MS") != null) {
+                // GATEHOUSE_SHED_LAG_MS=0 bench/gateway.sh: no load shedding past saturation (the service's default otherwise)
+                env = new java.util.HashMap<>(env);
+                env.put("GATEHOUSE_SHED_LAG_MS", System.getenv("GATEHOUSE_SHED_LAG_MS"));
+            }
             try (var pool = Database.pool(url, POOL, "bench"); Gatehouse gateway = Gatehouse.start(Settings.load(env), pool, env)) {
                 long postmaster = pg == null ? -1 : postmasterPid(pgDir);
                 HttpServer control = control(postmaster);
