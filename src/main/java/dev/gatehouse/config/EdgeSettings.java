@@ -88,18 +88,7 @@ public record EdgeSettings(int publicRequestsPerMinute, int trackedClients, List
                 }
             }
         }
-        int shed = DEFAULT_SHED_LAG_MILLIS;
-        String shedText = SettingValues.blankToNull(env.get(SHED));
-        if (shedText != null) {
-            try {
-                shed = Integer.parseInt(shedText);
-                if (shed < 0 || shed > 60_000) {
-                    problems.add(SHED + " must be between 0 (off) and 60000 ms, got " + shed);
-                }
-            } catch (NumberFormatException e) {
-                problems.add(SHED + " must be a whole number of milliseconds (0 switches shedding off), got '" + shedText + "'");
-            }
-        }
+        int shed = SettingValues.wholeNumber(env, SHED, DEFAULT_SHED_LAG_MILLIS, 0, 60_000, problems);
         return new EdgeSettings(rate, 10_000, ranges, mode == Mode.PRODUCTION, shed);
     }
 

@@ -11,6 +11,24 @@ public final class SettingValues {
         return s == null || s.isBlank() ? null : s.strip();
     }
 
+    /** The variable as a whole number in [min, max], else {@code def}; a bad value adds a problem naming the variable. */
+    public static int wholeNumber(Map<String, String> env, String name, int def, int min, int max, List<String> problems) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                problems.add(name + " must be between " + min + " and " + max + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(name + " must be a whole number, got '" + v + "'");
+            return def;
+        }
+    }
+
     /** The variable as a number in [min, max], else {@code def}; a bad value adds a problem naming the variable. */
     public static double number(Map<String, String> env, String name, double def, double min, double max, List<String> problems) {
         String v = blankToNull(env.get(name));

@@ -55,8 +55,8 @@ public record Settings(
         }
 
         Path dataDir = Path.of(env.getOrDefault("GATEHOUSE_DATA_DIR", ".gatehouse")).toAbsolutePath().normalize();
-        int port = intSetting(env, "GATEHOUSE_PORT", 8787, 0, 65535, problems);
-        int pool = intSetting(env, "DB_POOL_SIZE", 10, 1, 500, problems);
+        int port = SettingValues.wholeNumber(env, "GATEHOUSE_PORT", 8787, 0, 65535, problems);
+        int pool = SettingValues.wholeNumber(env, "DB_POOL_SIZE", 10, 1, 500, problems);
 
         String bindHost = blankToNull(env.get("GATEHOUSE_BIND"));
         if (mode == Mode.DEV) {
@@ -141,23 +141,6 @@ public record Settings(
                 yield Mode.PRODUCTION;
             }
         };
-    }
-
-    private static int intSetting(Map<String, String> env, String name, int def, int min, int max, List<String> problems) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return def;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                problems.add(name + " must be between " + min + " and " + max + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            problems.add(name + " must be a whole number, got '" + v + "'");
-            return def;
-        }
     }
 
     private static boolean isLoopback(String host) {
