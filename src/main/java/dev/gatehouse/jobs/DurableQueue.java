@@ -59,9 +59,13 @@ public final class DurableQueue<T> {
         this.releaseHeld = "update " + t.table() + " set status = 'failed', " + release + ", attempts = attempts - 1, " + t.dueColumn() + " = now(),"
                 + " last_error = 'released at shutdown: the instance stopped mid-attempt'"
                 + " where status = '" + t.claimedStatus() + "' and locked_by = ?";
-        String open = "status in ('pending', 'failed', '" + t.claimedStatus() + "')";
+        // A row scheduled ahead and never tried (a reminder for next week, the next hour's pruning) is not
+        // backlog: it counts towards neither depth nor age until it falls due, and then ages from that moment.
+        String scheduledAhead = "status = 'pending' and attempts = 0 and " + t.dueColumn() + " > now()";
+        String open = "status in ('pending', 'failed', '" + t.claimedStatus() + "') and not (" + scheduledAhead + ")";
+        String waitingSince = "case when status = 'pending' and attempts = 0 then greatest(created_at, " + t.dueColumn() + ") else created_at end";
         this.stats = "select count(*) filter (where " + open + "),"
-                + " coalesce(extract(epoch from now() - min(created_at) filter (where " + open + ")), 0),"
+                + " coalesce(extract(epoch from now() - min(" + waitingSince + ") filter (where " + open + ")), 0),"
                 + " count(*) filter (where status = 'dead')"
                 + " from " + t.table() + " where status in ('pending', 'failed', '" + t.claimedStatus() + "', 'dead')";
     }

@@ -49,8 +49,8 @@ class ReadinessTest {
     private void outboxRow(String status, String age) throws Exception {
         try (Connection c = db.connect()) {
             c.createStatement().execute("""
-                    insert into private.email_outbox (to_email, template, data, idempotency_key, status, created_at)
-                    values ('student@example.com', 'welcome', '{}', '%s', '%s', now() - interval '%s')""".formatted(UUID.randomUUID(), status, age));
+                    insert into private.email_outbox (to_email, template, data, idempotency_key, status, created_at, next_attempt_at)
+                    values ('student@example.com', 'welcome', '{}', '%s', '%s', now() - interval '%s', now() - interval '%<s')""".formatted(UUID.randomUUID(), status, age));
         }
     }
 
