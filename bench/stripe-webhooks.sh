@@ -10,6 +10,7 @@
 # EMAIL_RATE_PER_SECOND, default 2/s); unset, it delivers to the dev mailbox at full speed,
 # BENCH_AB=a.sql:b.sql (direct mode: rounds alternate between two files of create-or-replace functions;
 # BENCH_AB_ROUNDS=N rounds, default 7, the first a warm-up),
+# BENCH_FUNCTIONS=1 (direct mode: wall time per event in each SQL function, triggers included, over the last round),
 # BENCH_PROFILE=file (serial mode: async-profiler over the last webhook round, collapsed stacks to file).
 # One JVM: embedded Postgres, the service, a signature-only baseline server and the load generator,
 # all on 127.0.0.1. Bounded: each phase stops after its seconds (plus 10 s warm-ups).

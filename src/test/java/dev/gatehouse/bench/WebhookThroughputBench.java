@@ -72,7 +72,7 @@ public final class WebhookThroughputBench {
                 }
             }
             if (serial < 0) {
-                direct(url, random(), users, courses, -serial);
+                direct(url, pg.adminUrl(EmbeddedDatabase.DATABASE), random(), users, courses, -serial);
                 return;
             }
             Map<String, String> env = new java.util.HashMap<>(Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", "bench-secret-that-is-long-enough-for-hs256-0123456789",
@@ -166,7 +166,15 @@ public final class WebhookThroughputBench {
      * CPU per event of this thread and of that connection's Postgres backend alone, from /proc: the
      * webhook transaction's own cost, with no neighbour in it but the machine's.
      */
-    private static void direct(dev.gatehouse.db.DatabaseUrl url, Random random, List<UUID> users, List<UUID> courses, int n) throws Exception {
+    private static void direct(dev.gatehouse.db.DatabaseUrl url, dev.gatehouse.db.DatabaseUrl admin, Random random, List<UUID> users, List<UUID> courses, int n)
+            throws Exception {
+        // BENCH_FUNCTIONS=1: time spent in each SQL function (triggers included) over the last round
+        boolean functions = System.getenv("BENCH_FUNCTIONS") != null;
+        if (functions) {
+            try (Connection a = Database.connect(admin)) { // a setting only a superuser may change; the role's sessions inherit it
+                a.createStatement().execute("alter role " + EmbeddedDatabase.SUPERUSER + " set track_functions = 'all'");
+            }
+        }
         var thread = java.lang.management.ManagementFactory.getThreadMXBean();
         System.out.printf("%n| round | events | applied | duplicate | Postgres backend ms/event | Java thread ms/event |%n| --- | --- | --- | --- | --- | --- |%n");
         try (var pool = Database.pool(url, 1, "direct"); Connection c = pool.getConnection()) {
@@ -187,6 +195,11 @@ public final class WebhookThroughputBench {
                 }
                 List<dev.gatehouse.billing.StripeEvent> events = events(random, users, courses, n).stream()
                         .map(e -> dev.gatehouse.billing.StripeEvent.parse(e[0])).toList();
+                if (functions && round == rounds - 1) {
+                    try (Connection a = Database.connect(admin)) {
+                        a.createStatement().execute("select pg_stat_reset()");
+                    }
+                }
                 long pg0 = ProcCpu.treeCpuNanos(backend);
                 long java0 = thread.getCurrentThreadCpuTime();
                 Map<StripeWebhook.Outcome, Integer> outcomes = new java.util.EnumMap<>(StripeWebhook.Outcome.class);
@@ -199,6 +212,24 @@ public final class WebhookThroughputBench {
                     System.out.printf("| %s | %d | %d | %d | %.2f | %.2f |%n", ab == null ? Integer.toString(round) : round + " (" + ab[round % 2] + ")", n, outcomes.getOrDefault(StripeWebhook.Outcome.APPLIED, 0),
                             outcomes.getOrDefault(StripeWebhook.Outcome.DUPLICATE, 0), pgMs / n, javaMs / n);
                 }
+                if (functions && round == rounds - 1) {
+                    functionTimes(c, n);
+                }
+            }
+        }
+    }
+
+    /** Per SQL function, over the last round: calls per event and wall time per event (total, and its own without callees). */
+    private static void functionTimes(Connection c, int events) throws java.sql.SQLException {
+        c.createStatement().execute("select pg_stat_force_next_flush()");
+        c.createStatement().execute("select 1"); // the flush happens when this backend next goes idle
+        System.out.printf("%n| function | calls/event | total ms/event | self ms/event |%n| --- | --- | --- | --- |%n");
+        try (var rs = c.createStatement().executeQuery("""
+                select schemaname || '.' || funcname, calls, total_time, self_time from pg_stat_user_functions
+                where calls > 0 order by self_time desc limit 25""")) {
+            while (rs.next()) {
+                System.out.printf("| %s | %.2f | %.3f | %.3f |%n", rs.getString(1), rs.getLong(2) / (double) events,
+                        rs.getDouble(3) / events, rs.getDouble(4) / events);
             }
         }
     }
