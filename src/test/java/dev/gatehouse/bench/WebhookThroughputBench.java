@@ -196,6 +196,7 @@ public final class WebhookThroughputBench {
                 List<dev.gatehouse.billing.StripeEvent> events = events(random, users, courses, n).stream()
                         .map(e -> dev.gatehouse.billing.StripeEvent.parse(e[0])).toList();
                 if (functions && round == rounds - 1) {
+                    flushStats(c); // the rounds before must not leak into the last one's counts
                     try (Connection a = Database.connect(admin)) {
                         a.createStatement().execute("select pg_stat_reset()");
                     }
@@ -219,10 +220,15 @@ public final class WebhookThroughputBench {
         }
     }
 
+    /** Makes this backend publish its pending statistics now (it otherwise does so at most once a second). */
+    private static void flushStats(Connection c) throws java.sql.SQLException {
+        c.createStatement().execute("select pg_stat_force_next_flush()");
+        c.createStatement().execute("select 1"); // the flush happens when the backend next goes idle, after the call above
+    }
+
     /** Per SQL function, over the last round: calls per event and wall time per event (total, and its own without callees). */
     private static void functionTimes(Connection c, int events) throws java.sql.SQLException {
-        c.createStatement().execute("select pg_stat_force_next_flush()");
-        c.createStatement().execute("select 1"); // the flush happens when this backend next goes idle
+        flushStats(c);
         System.out.printf("%n| function | calls/event | total ms/event | self ms/event |%n| --- | --- | --- | --- |%n");
         try (var rs = c.createStatement().executeQuery("""
                 select schemaname || '.' || funcname, calls, total_time, self_time from pg_stat_user_functions
