@@ -9,29 +9,32 @@
 -- plan_cache_mode = force_custom_plan (20261204300000) every signed-in statement pays it. The
 -- small front-end queries were 3-7x service role for it (bench/rls-results.md, 2026-12-02 06:47).
 --
--- The four arms, each an index condition, so that a BitmapOr serves the lists the client leaves
+-- The three arms, each an index condition, so that a BitmapOr serves the lists the client leaves
 -- to RLS (every arm of an OR must be indexable for one):
 -- 1. student_id = (select auth.uid())                        the student's own rows;
--- 2. instructor_id = (select auth.uid()) and instructor_id between (select <lowest>) and <highest>
---                                                            the instructor's rows; the range is
---    always true and there for the estimate only: an initplan's value is unknown while planning,
---    so "instructor_id = $1" alone is estimated as an average instructor's share (0.25 % of the
---    table), which made a student's three enrollments look like 1,500 rows and joined all courses
---    by hashing; the range on a parameter brings that to a range's default share of it;
--- 3. student_id and course_id between (select private.lowest_uuid_for_admins()) and <highest>
---                                                            admins (unchanged, see 20261202600000);
--- 4. instructor_id = auth.uid()                              the same rows as arm 2, written so
---    the planner sees the caller: auth.uid() is a stable SQL expression it evaluates while
+-- 2. instructor_id between (select private.instructor_floor()) and (select private.instructor_ceiling())
+--    and course_id between (select <lowest uuid>) and <highest uuid>
+--                                                            the instructor's rows, and an admin's:
+--    both bounds are the caller's id, or the lowest and highest uuid for an admin (the bounds of
+--    every row: instructor_id is never null). This replaces the separate admin arm of
+--    20261202600000 (student_id and course_id between (select private.lowest_uuid_for_admins())
+--    and the highest uuid): one arm less to plan, and the same two helper calls per statement.
+--    The course_id range is always true and is there for the estimate only: two ranges over
+--    values unknown while planning are estimated at a range's default share each (0.5 % of
+--    0.5 %), where one would make a student's three enrollments look like 1,500 rows and join
+--    every course by hashing;
+-- 3. instructor_id = auth.uid()                              the instructor's rows again, written
+--    so that the planner sees the caller: auth.uid() is a stable SQL expression it evaluates while
 --    estimating, so a teacher's 20,000-row course is estimated from the column's statistics as
 --    what it is, and a roster page ("course_id = X order by enrolled_at desc limit 50") walks the
 --    ordered index and stops after 50 rows instead of reading and sorting the whole course
---    (4.1 ms against 0.17 ms when measured without this arm). At run time it is an index
---    condition (evaluated once per scan) or, in a filter, reached only by rows that arms 1-3 turn
---    down, which the user cannot see. CatalogChecksTest allows this bare call only beside its
---    wrapped twin (arm 2).
--- For arm 4 to estimate "nobody's rows" for a caller who teaches nothing, every instructor must
--- be in the column's most-common-values list, hence the larger statistics target on the column:
--- a value outside the list is estimated at the share the list leaves over.
+--    (measured without this arm: 4.1 ms against 0.17 ms). At run time it is an index condition
+--    (evaluated once per scan) or, in a filter, reached only by rows that arms 1 and 2 turn down,
+--    which the caller cannot see (it admits nothing arm 2 does not). CatalogChecksTest allows
+--    this bare call only after an arm that bounds the same column by initplans.
+-- For arm 3 to estimate "no rows" for a caller who teaches nothing, every instructor must be in
+-- the column's most-common-values list, hence the larger statistics target on the column: a
+-- value outside the list is estimated at the share the list leaves over.
 --
 -- Plans for each audience are checked by dev.gatehouse.rls.RlsPlanShapeTest; who sees what, by
 -- the policy matrix and the RLS tests (unchanged).
@@ -43,15 +46,53 @@ analyze public.enrollments (instructor_id);
 analyze public.lesson_progress (instructor_id);
 analyze public.submissions (instructor_id);
 
+-- Security definer (policies must not depend on the caller's RLS on profiles): the bounds of the
+-- instructor_id range the caller may read, the caller's own id twice, or every uuid for an admin.
+create function private.instructor_floor()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  -- is_admin()'s test, inlined, as in lowest_uuid_for_admins()
+  if exists (select 1 from public.profiles p where p.id = (select auth.uid()) and p.role = 'admin') then
+    return '00000000-0000-0000-0000-000000000000'::uuid;
+  end if;
+  return (select auth.uid());
+end
+$$;
+comment on function private.instructor_floor() is
+  'The lower bound of the instructor_id range the requesting user reads: their id, or the smallest uuid for an admin (20261206300100).';
+
+create function private.instructor_ceiling()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from public.profiles p where p.id = (select auth.uid()) and p.role = 'admin') then
+    return 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
+  end if;
+  return (select auth.uid());
+end
+$$;
+comment on function private.instructor_ceiling() is
+  'The upper bound of the instructor_id range the requesting user reads: their id, or the largest uuid for an admin (20261206300100).';
+
+revoke execute on function private.instructor_floor(), private.instructor_ceiling() from public;
+grant execute on function private.instructor_floor(), private.instructor_ceiling() to authenticated, service_role;
+
 drop policy if exists "students read their enrollments, instructors those of their courses, admins all" on public.enrollments;
 create policy "students read their enrollments, instructors those of their courses, admins all"
   on public.enrollments for select to authenticated
   using (
     student_id = (select auth.uid())
-    or (instructor_id = (select auth.uid())
-        and instructor_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-    or (student_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
-        and course_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+    or (instructor_id between (select private.instructor_floor()) and (select private.instructor_ceiling())
+        and course_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
     or instructor_id = auth.uid()
   );
 
@@ -60,10 +101,8 @@ create policy "students read their progress, instructors that of their courses, 
   on public.lesson_progress for select to authenticated
   using (
     student_id = (select auth.uid())
-    or (instructor_id = (select auth.uid())
-        and instructor_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-    or (student_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
-        and course_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+    or (instructor_id between (select private.instructor_floor()) and (select private.instructor_ceiling())
+        and course_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
     or instructor_id = auth.uid()
   );
 
@@ -72,9 +111,7 @@ create policy "students read their own submissions, instructors those of their c
   on public.submissions for select to authenticated
   using (
     student_id = (select auth.uid())
-    or (instructor_id = (select auth.uid())
-        and instructor_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-    or (student_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
-        and course_id between (select private.lowest_uuid_for_admins()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+    or (instructor_id between (select private.instructor_floor()) and (select private.instructor_ceiling())
+        and course_id between (select '00000000-0000-0000-0000-000000000000'::uuid) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
     or instructor_id = auth.uid()
   );

@@ -179,7 +179,7 @@ class CatalogChecksTest {
             Map<String, Boolean> filtered = policyFilterColumns(c);
 
             assertThat(filtered).as("the filter columns found (so the check is not vacuous)")
-                    .containsKeys("submissions.student_id", "submissions.course_id", "enrollments.instructor_id", "messages.author_id",
+                    .containsKeys("submissions.student_id", "submissions.course_id", "enrollments.student_id", "messages.author_id",
                             "api_keys.user_id", "courses.instructor_id", "lesson_progress.course_id");
             assertThat(filtered).allSatisfy((column, indexed) -> assertThat(indexed).as(column + " leads an index").isTrue());
         }
@@ -286,11 +286,11 @@ class CatalogChecksTest {
     private static final Pattern COMPARED_COLUMN = Pattern.compile("\\((\\w+) = $");
 
     /**
-     * A bare {@code <column> = auth.uid()} is allowed where the same policy also has
-     * {@code <column> = (select auth.uid())}: the planner evaluates the bare call while estimating
-     * (so it sees whose rows they are), and the wrapped twin, earlier in the OR, is what admits the
-     * caller's rows at run time, so the bare call is only reached by rows the caller cannot see
-     * (20261206300100).
+     * A bare {@code <column> = auth.uid()} is allowed where an earlier arm of the same policy already
+     * compares that column with a wrapped value ({@code <column> = (select auth.uid())}, or
+     * {@code <column> >= (select ...)} of a range): the planner evaluates the bare call while
+     * estimating (so it sees whose rows they are), and the wrapped twin is what admits the caller's
+     * rows at run time, so the bare call is only reached by rows the caller cannot see (20261206300100).
      */
     private static boolean besideItsWrappedTwin(String expr, Matcher call) {
         if (!call.group().equals("auth.uid()")) {
@@ -300,9 +300,8 @@ class CatalogChecksTest {
         if (!column.find() || !expr.startsWith(")", call.end())) {
             return false;
         }
-        String twin = "(" + column.group(1) + " = ( SELECT auth.uid() AS uid))";
-        int at = expr.indexOf(twin);
-        return at >= 0 && at < call.start();
+        return Pattern.compile("\\(" + column.group(1) + " (?:=|>=) \\( SELECT ")
+                .matcher(expr.substring(0, column.start())).find();
     }
 
     /** Policies (as "schema.table: name") with a row-independent call not wrapped in {@code (select ...)}. */
