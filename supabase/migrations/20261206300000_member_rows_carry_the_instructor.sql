@@ -21,7 +21,8 @@
 -- - authenticated holds no insert or update grant on the column (grants here are per column), so
 --   a student cannot name an instructor, and the trigger would overwrite one anyway.
 -- Indexed as (instructor_id, course_id): the teacher arm's index path when the client sends no
--- filter ("submissions of my courses"), and a one-probe index condition beside course_id = X.
+-- filter ("submissions of my courses"), and a one-probe index condition beside course_id = X;
+-- enrollments' course index also covers the policy's columns (below).
 
 alter table public.enrollments add column instructor_id uuid;
 alter table public.lesson_progress add column instructor_id uuid;
@@ -50,6 +51,14 @@ comment on column public.submissions.instructor_id is 'The course''s instructor,
 create index enrollments_instructor_id_idx on public.enrollments (instructor_id, course_id);
 create index lesson_progress_instructor_id_idx on public.lesson_progress (instructor_id, course_id);
 create index submissions_instructor_id_idx on public.submissions (instructor_id, course_id);
+
+-- A course's enrollments by course and date, now also holding the two columns the read policy
+-- compares, so a teacher's "how many students" (count where course_id = X) is answered from the
+-- index alone, as the service role's is: without them every row of the course is fetched from
+-- the table to check the policy (20,000 rows: 5.4 ms against 1.6 ms as the service role; 3.3 ms
+-- with them, by hand on the bench data). Same key, so the roster pages' ordered walk is unchanged.
+drop index public.enrollments_course_id_idx;
+create index enrollments_course_id_idx on public.enrollments (course_id, enrolled_at desc) include (student_id, instructor_id);
 
 -- Security definer: the writer may not be allowed to read the course (a student's insert of a row
 -- whose course they see only through their enrollment, or not at all before the insert's checks).
