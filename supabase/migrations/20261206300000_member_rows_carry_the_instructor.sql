@@ -4,11 +4,14 @@
 -- courses computed by a security-definer helper (20261202600000). Who may read what does not
 -- change here; the policies that use the column are in 20261206300100.
 --
--- Why: the helper arm cost each signed-in statement on these tables about 0.2-0.4 ms of planning
--- and execution whatever it returned (the planner evaluates private.taught_course_ids() once per
--- index path it costs, the executor once or twice more), against 0.05-0.2 ms for the whole query
--- as the service role (bench/rls-results.md, 2026-12-02). A column comparison costs the planner
--- one index condition and the executor one comparison per row.
+-- Why: the helper arm is paid by every signed-in statement on these tables whatever it returns
+-- (the planner evaluates private.taught_course_ids(), a security-definer query, once per index
+-- path it costs, and the executor once or twice more), and with force_custom_plan
+-- (20261204300000) every such statement is planned per request. A column comparison costs the
+-- planner one index condition and the executor one comparison per row. Measured with
+-- 20261206300100 and 300200 against the policies before them, same data, same run (bench/README.md,
+-- RLS query cost, 2026-12-02 15:00, loaded machine): the small queries 15-45 % cheaper as the user,
+-- a teacher's roster count 5.4 -> 3.5 ms, their unfiltered submissions 8.8 -> 6.4 ms.
 --
 -- The column is the course's instructor, always:
 -- - on insert and on a change of course_id (or of instructor_id itself), a before-row trigger
