@@ -27,7 +27,8 @@ class PrivateSchemaInvariantsTest {
             "try_uuid", "is_end_user", "is_admin", "is_instructor", "my_taught_course_ids", "my_enrolled_course_ids",
             "my_course_ids", "is_enrolled", "can_manage_course", "is_course_participant", "is_free_published_course",
             "course_id_from_topic", "unaccent_text", "course_search_document", "match_published_courses",
-            "taught_course_ids", "participant_course_ids", "lowest_uuid_for_admins",
+            "taught_course_ids", "participant_course_ids", "lowest_uuid_for_admins", "instructor_floor", "instructor_ceiling",
+            "is_published_course",
             // api_keys' scope check constraint calls it, so revoking one's own key (an UPDATE) must be able to
             "api_key_scopes");
     private static final Set<String> PRIVATE_FOR_ANON = Set.of("unaccent_text", "match_published_courses");
@@ -118,6 +119,13 @@ class PrivateSchemaInvariantsTest {
         assertThat(answer(Seed.student(), "select private.participant_course_ids()::text")).isEqualTo("{" + Seed.FREE_COURSE + "}");
         assertThat(answer(Seed.admin(), "select private.lowest_uuid_for_admins()::text")).isEqualTo("00000000-0000-0000-0000-000000000000");
         assertThat(answer(Seed.instructor(), "select private.lowest_uuid_for_admins()")).isNull();
+        assertThat(answer(Seed.instructor(), "select private.instructor_floor()::text || ' ' || private.instructor_ceiling()::text"))
+                .isEqualTo(Seed.INSTRUCTOR + " " + Seed.INSTRUCTOR);
+        assertThat(answer(Seed.admin(), "select private.instructor_floor()::text || ' ' || private.instructor_ceiling()::text"))
+                .isEqualTo("00000000-0000-0000-0000-000000000000 ffffffff-ffff-ffff-ffff-ffffffffffff");
+        assertThat(answer(NO_SUBJECT, "select coalesce(private.instructor_floor(), private.instructor_ceiling())")).isNull();
+        assertThat(answer(Seed.student(), "select private.is_published_course(?)", Seed.FREE_COURSE)).isEqualTo(true);
+        assertThat(answer(Seed.student(), "select private.is_published_course(?)", Seed.DRAFT_COURSE)).isEqualTo(false);
         assertThat(answer(Seed.student(), "select private.is_admin() or private.is_instructor()")).isEqualTo(false);
         assertThat(answer(Seed.admin(), "select private.is_admin()")).isEqualTo(true);
         assertThat(answer(NO_SUBJECT, "select private.is_course_participant(?) or private.is_admin()", Seed.FREE_COURSE)).isEqualTo(false);

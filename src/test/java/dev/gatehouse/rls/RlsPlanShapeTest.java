@@ -177,6 +177,58 @@ class RlsPlanShapeTest {
                 "where course_id in ('" + enrolled.get(0) + "', '" + enrolled.get(1) + "', '" + enrolled.get(2) + "') order by")));
     }
 
+    /**
+     * PL/pgSQL calls (the security-definer policy helpers) made while planning {@code sql} as
+     * {@code who}, with {@code setUp} run first in the same transaction (superuser, rolled back).
+     */
+    private static long helperCallsWhilePlanning(Persona who, String sql, String setUp) throws Exception {
+        try (Connection c = db.connectAsAdmin()) {
+            c.setAutoCommit(false);
+            try {
+                Postgrest.scalar(c, "select set_config('track_functions', 'pl', true)");
+                if (setUp != null) {
+                    Postgrest.update(c, setUp);
+                }
+                Postgrest.scalar(c, "select set_config('search_path', 'public, extensions', true), set_config('role', 'authenticated', true),"
+                        + " set_config('request.jwt.claims', ?, true)", who.claimsJson());
+                Postgrest.scalar(c, "explain (format json) " + sql);
+                Postgrest.scalar(c, "select set_config('role', 'none', true)");
+                return ((Number) Postgrest.scalar(c, "select coalesce(sum(calls), 0) from pg_catalog.pg_stat_xact_user_functions"
+                        + " where schemaname = 'private'")).longValue();
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "select * from public.lesson_progress where course_id = '%s'",
+            "select student_id, status from public.enrollments where course_id = '%s' order by enrolled_at desc limit 50",
+            "select * from public.submissions",
+            "select * from public.homework where course_id = '%s'",
+            "select * from public.sessions order by starts_at limit 20",
+            "select * from public.lessons where course_id = '%s' order by position"})
+    void planningASignedInStatementRunsNoPolicyHelper(String query) throws Exception {
+        // every signed-in statement is planned again (force_custom_plan), so a helper the planner calls is paid per request
+        String sql = query.formatted(RlsDataset.course(RlsDataset.LARGE_COURSE));
+
+        assertThat(helperCallsWhilePlanning(student(), sql, null)).as("as a student: " + sql).isZero();
+        assertThat(helperCallsWhilePlanning(teacher(), sql, null)).as("as a teacher: " + sql).isZero();
+    }
+
+    @Test
+    void theHelperCheckCatchesAnArmThePlannerEvaluates() throws Exception {
+        // 20261202600000's planner-visible arm: a security-definer helper called directly, run once per costed index path
+        String old = """
+                alter policy "students read their progress, instructors that of their courses, admins all" on public.lesson_progress
+                using (student_id = (select auth.uid()) or course_id = any (private.taught_course_ids()))""";
+
+        assertThat(helperCallsWhilePlanning(teacher(), "select * from public.lesson_progress where course_id = '"
+                + RlsDataset.course(RlsDataset.LARGE_COURSE) + "'", old)).isPositive();
+    }
+
     @Test
     void theScanCheckCatchesThePoliciesOldOrShape() throws Exception {
         try (Connection c = db.connect()) {
