@@ -199,18 +199,18 @@ class QuotaGateTest {
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, 1000L, 1000, 100, 2));
         // Leases off: each request holds its own reservation (a lease's expiry is QuotaLeasesTest's).
         try (QuotaGate perRequest = new QuotaGate(db.dataSource(), QuotaEvents.NONE, false)) {
-        Admitted lost = (Admitted) perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 20, 100));
-        try (Connection c = db.connect()) {
-            Postgrest.update(c, "update private.ai_reservations set created_at = now() - interval '1 hour' where request_id = ?", lost.requestId());
-        }
+            Admitted lost = (Admitted) perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 20, 100));
+            try (Connection c = db.connect()) {
+                Postgrest.update(c, "update private.ai_reservations set created_at = now() - interval '1 hour' where request_id = ?", lost.requestId());
+            }
 
-        perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 10, 50));
+            perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 10, 50));
 
-        try (Connection c = db.connect()) {
-            var row = Postgrest.rows(c, "select tokens_used, tokens_reserved from private.ai_quota_periods where user_id = ?", u.id()).getFirst();
-            assertThat(row.get("tokens_used")).isEqualTo(120L);
-            assertThat(row.get("tokens_reserved")).isEqualTo(60L);
-        }
+            try (Connection c = db.connect()) {
+                var row = Postgrest.rows(c, "select tokens_used, tokens_reserved from private.ai_quota_periods where user_id = ?", u.id()).getFirst();
+                assertThat(row.get("tokens_used")).isEqualTo(120L);
+                assertThat(row.get("tokens_reserved")).isEqualTo(60L);
+            }
         }
     }
 
