@@ -69,8 +69,10 @@ final class BenchServer {
                                    "local-h2": {"kind": "openai", "base_url": "%s/v1", "api_key_env": "LOCAL_KEY"}},
                      "deployments": {"local": {"provider": "local", "model": "bench-model", "timeout_ms": 30000},
                                      "fast-h2": {"provider": "local-h2", "model": "bench-model", "timeout_ms": 30000},
-                                     "trickle": {"provider": "local-h2", "model": "bench-trickle", "timeout_ms": 30000}},
-                     "routes": {"bench": ["local"], "bench-h2": ["fast-h2"], "bench-trickle": ["trickle"]},
+                                     "trickle": {"provider": "local-h2", "model": "bench-trickle", "timeout_ms": 30000},
+                                     "ttfb-trickle": {"provider": "local", "model": "bench-ttfb-trickle", "timeout_ms": 30000}},
+                     "routes": {"bench": ["local"], "bench-h2": ["fast-h2"], "bench-trickle": ["trickle"],
+                                "bench-ttfb-trickle": ["ttfb-trickle"]},
                      "circuit_breaker": {"minimum_calls": 10000, "sliding_window_calls": 10000}}
                     """.formatted(upstreamUrl, streamsUpstreamUrl));
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_CONFIG", config.toString(),
@@ -113,7 +115,7 @@ final class BenchServer {
                 s.execute("""
                         insert into public.plans (id, name, monthly_request_limit, monthly_token_limit, requests_per_minute,
                           max_output_tokens, max_concurrent_streams, allowed_models, allowed_tasks, allow_raw_chat)
-                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-h2', 'bench-trickle'], '{}', true)
+                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-h2', 'bench-trickle', 'bench-ttfb-trickle'], '{}', true)
                         on conflict (id) do nothing""");
             }
             String run = UUID.randomUUID().toString().substring(0, 8);
