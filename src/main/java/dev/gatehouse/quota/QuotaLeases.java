@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * refusals, figures and shrunk outputs are those of per-request admission. A flush that fails
  * changes nothing here: what it carried stays reserved in Postgres and is sent again (figures are
  * cumulative, ledger rows keyed by request id), until it succeeds or the lease expires.
+ *
+ * <p>Streams (migration 20261206200000): a lease also takes stream slots, counted against the
+ * plan's concurrent-stream limit in Postgres ({@code private.ai_streams_held}) when it is taken. A
+ * stream admitted from the lease holds one until it ends ({@link #releaseStream}); a freed slot can
+ * be reused here at once, and is given back when the lease retires (or, for a retired lease, by
+ * the next flush), so another instance can use it within {@link #LIFE_NANOS} plus one flush
+ * (3.2 s). Each extra a lease takes is at most half of what its user has left.
  */
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
