@@ -293,17 +293,20 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /** What a take sends: the user's older leases' figures (cumulative, read under the lock) and the size asked. */
-    private record Taking(UUID leaseId, int block, int streams, List<UUID> ids, int[] used, int[] returned, long[] tokensReturned,
+    private record Taking(UUID leaseId, int block, int streams, List<Block> old, long[] fingerprints, int[] used, int[] returned, long[] tokensReturned,
             int[] streamsReturned, int[] refunded, long[] charged) {}
 
     /** The user's lock is held: retires the current block and reads what the take sends. */
     private static Taking prepareTake(User u, Ask ask) {
         u.retireCurrent();
         u.taking = true;
-        // Every lease of the user here that is not yet closed: what they hold free is given back
-        // before this request is decided, so this instance's own leases never refuse its user.
-        List<Block> old = List.copyOf(u.draining);
+        // Every lease of the user here whose figures Postgres has not confirmed yet: what they hold
+        // free is given back before this request is decided, so this instance's own leases never
+        // refuse its user. Leases already confirmed are not rewritten: a user with many streams
+        // open has as many draining leases, and each take rewrote them all.
+        List<Block> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).toList();
         int n = old.size();
+        long[] fingerprints = new long[n];
         int[] used = new int[n];
         int[] returned = new int[n];
         long[] tokensReturned = new long[n];
@@ -318,12 +321,13 @@ final class QuotaLeases implements AutoCloseable {
             streamsReturned[i] = b.streamsReturned;
             refunded[i] = b.refunded;
             charged[i] = b.charged;
+            fingerprints[i] = b.fingerprint();
         }
         // sized for the requests already waiting too: a burst takes a few leases, not one each
         int demand = u.waiting + 1;
         int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
         int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, MAX_BLOCK);
-        return new Taking(UUID.randomUUID(), block, streams, old.stream().map(b -> b.id).toList(), used, returned, tokensReturned,
+        return new Taking(UUID.randomUUID(), block, streams, old, fingerprints, used, returned, tokensReturned,
                 streamsReturned, refunded, charged);
     }
 
@@ -331,13 +335,14 @@ final class QuotaLeases implements AutoCloseable {
     private Admission take(User u, Ask ask, Taking t, long deadline) throws SQLException {
         Block taken = null;
         boolean lane = false;
+        boolean applied = false;
         try {
             lane = lanes.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
             if (!lane) {
                 throw new SQLException("no quota lease lane free within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
             }
             try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
-                int n = t.ids().size();
+                int n = t.old().size();
                 ps.setObject(1, ask.userId());
                 ps.setObject(2, t.leaseId());
                 ps.setString(3, ask.model());
@@ -349,7 +354,7 @@ final class QuotaLeases implements AutoCloseable {
                 ps.setInt(9, t.block());
                 ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
                 ps.setInt(11, t.streams());
-                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> t.ids().get(i)));
+                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> t.old().get(i).id));
                 ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> t.used()[i]));
                 ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> t.returned()[i]));
                 ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> t.tokensReturned()[i]));
@@ -357,6 +362,7 @@ final class QuotaLeases implements AutoCloseable {
                 ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> t.refunded()[i]));
                 ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> t.charged()[i]));
                 try (ResultSet rs = ps.executeQuery()) {
+                    applied = true;
                     rs.next();
                     Limits limits = GroupAdmission.limits(rs);
                     if (!rs.getBoolean("admitted")) {
@@ -381,6 +387,16 @@ final class QuotaLeases implements AutoCloseable {
             }
             synchronized (u) {
                 u.taking = false;
+                if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
+                    long now = System.nanoTime();
+                    for (int i = 0; i < t.old().size(); i++) {
+                        Block b = t.old().get(i);
+                        if (b.fingerprint() == t.fingerprints()[i]) {
+                            b.confirmed = t.fingerprints()[i];
+                            b.confirmedAt = now;
+                        }
+                    }
+                }
                 if (taken != null) {
                     if (u.current != null) {
                         u.retireCurrent(); // never the case today (one take at a time); kept exact if it were
