@@ -72,6 +72,8 @@ final class QuotaLeases implements AutoCloseable {
      */
     static final int TAKE_LANES = 4;
     static final long TAKE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A take slower than this is logged, with where its time went: the lanes' queue, or Postgres. */
+    private static final long SLOW_TAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
 
     /** The plan rules a lease carries, checked against each request it admits. */
@@ -336,8 +338,11 @@ final class QuotaLeases implements AutoCloseable {
         Block taken = null;
         boolean lane = false;
         boolean applied = false;
+        long asked = System.nanoTime();
+        long laneAt = asked;
         try {
             lane = lanes.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+            laneAt = System.nanoTime();
             if (!lane) {
                 throw new SQLException("no quota lease lane free within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
             }
@@ -384,6 +389,12 @@ final class QuotaLeases implements AutoCloseable {
         } finally {
             if (lane) {
                 lanes.release();
+                long done = System.nanoTime();
+                if (done - asked > SLOW_TAKE_NANOS) {
+                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms in Postgres",
+                            TimeUnit.NANOSECONDS.toMillis(done - asked), TimeUnit.NANOSECONDS.toMillis(laneAt - asked),
+                            TimeUnit.NANOSECONDS.toMillis(done - laneAt));
+                }
             }
             synchronized (u) {
                 u.taking = false;
