@@ -199,7 +199,12 @@ final class QuotaLeases implements AutoCloseable {
                 current.retired = true;
                 current.giveBackFree();
                 nextBlock = Math.clamp(2L * current.used, 2, MAX_BLOCK);
-                nextStreams = current.streamsUsed == 0 ? 0 : Math.clamp(2L * current.streamsUsed, 2, MAX_BLOCK);
+                // Slots grow with the rate they were used at: a lease whose slots ran out in a tenth of its
+                // life was a tenth of what that rate needs (up to 8x at once). Growing only 2x a take, a
+                // user opening streams fast needed a take every few streams, and 10,000 streams opening
+                // at once queued every user's take behind the lanes for seconds.
+                double stretch = Math.clamp((double) LIFE_NANOS / Math.max(System.nanoTime() - current.takenAt, 1), 2.0, 8.0);
+                nextStreams = current.streamsUsed == 0 ? 0 : (int) Math.clamp((long) Math.ceil(current.streamsUsed * stretch), 2, MAX_BLOCK);
                 draining.add(current);
                 current = null;
             }
