@@ -180,7 +180,7 @@ final class QuotaLeases implements AutoCloseable {
         Block current;
         final List<Block> draining = new ArrayList<>();
         int nextBlock = FIRST_BLOCK;
-        /** Stream slots the next lease asks for: twice what the last one admitted (none for a user who does not stream). */
+        /** Stream slots the next lease asks for: 2-8x what the last one admitted, by how fast (none for a user who does not stream). */
         int nextStreams;
         /** A lease is being taken for this user (outside the lock); others wait for it rather than take their own. */
         boolean taking;
