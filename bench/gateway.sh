@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The gateway benchmark (issue 14): direct vs through the gateway, interleaved, in closed loop
 # (concurrency 1, 16, 64), open loop (fixed rates up to saturation), 1 and 200 users, stream time to
-# first byte, and thousands of trickling streams held at once. Writes bench/RESULTS.md.
+# first byte (fast streams, and streams trickled 10 chunks 20 ms apart: ttfb-trickle), and thousands of
+# trickling streams held at once. Writes bench/RESULTS.md.
 # Usage: bench/gateway.sh [--quick] [--profile]
 #   --quick    a few minutes (shorter phases, fewer rates); the full run takes about 12 minutes
 #   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
-#   --streams-only  only the many-streams phase, written to target/bench/RESULTS-streams.md
-#                   (BENCH_STREAMS=N to hold fewer than 10,000)
-#                   (BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU)
+#   --streams-only  only the streams: time to first byte (ttfb, ttfb-trickle) and the many-streams phase,
+#                   written to target/bench/RESULTS-streams.md (BENCH_STREAMS=N to hold fewer than 10,000)
+#   BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU
+#   BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle) with --profile: profile that phase instead of the closed loop
+#   GATEHOUSE_QUOTA_LEASES=off: per-request admission in Postgres, for an A/B in one build
 #   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
 #   of an embedded one.
 # Loopback only. Three JVMs (upstream, service, load generator), each stopped by PID on exit and each

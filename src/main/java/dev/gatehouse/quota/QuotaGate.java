@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Admits AI requests against the caller's plan and settles them afterwards without holding up the
- * caller's response. Requests that are not streams are admitted from per-instance quota leases
- * ({@link QuotaLeases}): one round trip per block of a user's requests, one flush for everyone's
- * settlements; streams, and every request when leases are off, are admitted one by one in groups
- * ({@link GroupAdmission}). With the database unreachable and no lease in hand, admission fails
+ * caller's response. Requests, streams included, are admitted from per-instance quota leases
+ * ({@link QuotaLeases}): one round trip per block of a user's requests (and stream slots), one
+ * flush for everyone's settlements; when leases are off, every request is admitted one by one in
+ * groups ({@link GroupAdmission}). With the database unreachable and no lease in hand, admission fails
  * closed with 503: an unmetered request is never let through.
  */
 public final class QuotaGate implements AutoCloseable {
@@ -97,9 +97,6 @@ public final class QuotaGate implements AutoCloseable {
         try {
             Admission result;
             if (leases == null) {
-                result = groups.admit(ask);
-            } else if (ask.stream()) {
-                leases.yieldTo(ask.userId());
                 result = groups.admit(ask);
             } else {
                 result = leases.admit(ask);
@@ -189,6 +186,9 @@ public final class QuotaGate implements AutoCloseable {
      * settlement frees the slot too.
      */
     public void releaseStream(UUID requestId) {
+        if (leases != null && leases.releaseStream(requestId)) {
+            return; // freed in its lease: no round trip
+        }
         try {
             streamReleases.release(requestId);
         } catch (SQLException | RuntimeException e) {

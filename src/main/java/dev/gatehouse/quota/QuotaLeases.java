@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -38,11 +39,18 @@ import org.slf4j.LoggerFactory;
  * refusals, figures and shrunk outputs are those of per-request admission. A flush that fails
  * changes nothing here: what it carried stays reserved in Postgres and is sent again (figures are
  * cumulative, ledger rows keyed by request id), until it succeeds or the lease expires.
+ *
+ * <p>Streams (migration 20261206200000): a lease also takes stream slots, counted against the
+ * plan's concurrent-stream limit in Postgres ({@code private.ai_streams_held}) when it is taken. A
+ * stream admitted from the lease holds one until it ends ({@link #releaseStream}); a freed slot can
+ * be reused here at once, and is given back when the lease retires (or, for a retired lease, by
+ * the next flush), so another instance can use it within {@link #LIFE_NANOS} plus one flush
+ * (3.2 s). Each extra a lease takes is at most half of what its user has left.
  */
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
-    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** How long a block may admit after it was taken: the bound on a plan change made elsewhere. */
     static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
     static final long FLUSH_EVERY_MILLIS = 200;
@@ -57,6 +65,15 @@ final class QuotaLeases implements AutoCloseable {
     static final int MAX_BLOCK = 64;
     /** private.ai_reservation_ttl(): a settlement later than this is lost. */
     private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
+    /**
+     * Lease takes in flight at once, each holding one pooled connection: a burst of users taking
+     * leases (thousands of streams opening) never takes the connections the flusher and the
+     * settler need. A take that finds no lane within {@link #TAKE_WAIT_NANOS} fails closed (503).
+     */
+    static final int TAKE_LANES = 4;
+    static final long TAKE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A take slower than this is logged, with where its time went: the lanes' queue, or Postgres. */
+    private static final long SLOW_TAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
 
     /** The plan rules a lease carries, checked against each request it admits. */
@@ -67,7 +84,7 @@ final class QuotaLeases implements AutoCloseable {
     private record Ledger(UUID requestId, UUID apiKeyId, String model, String task, Settlement s) {}
 
     /** A request admitted from a block: what it holds, what its ledger row needs, and when (System.nanoTime()). */
-    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task, long at) {}
+    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task, long at, boolean stream) {}
 
     /** One lease: what it took, and the cumulative figures reported to Postgres. Guarded by its user's lock. */
     private static final class Block {
@@ -79,6 +96,11 @@ final class QuotaLeases implements AutoCloseable {
         final long takenAt;
         final int requests;
         final long tokens;
+        /** Stream slots it took; streamsActive of them hold a stream now, streamsReturned were given back. */
+        final int streams;
+        int streamsUsed;
+        int streamsActive;
+        int streamsReturned;
         /** The first request's figures as Postgres answered them, from which local answers are derived. */
         final double bucketAfterFirst;
         final int requestsUsedAfterFirst;
@@ -96,7 +118,7 @@ final class QuotaLeases implements AutoCloseable {
         long confirmed;
         long confirmedAt;
 
-        Block(UUID id, User user, Rules rules, ResultSet rs, long need, long now) throws SQLException {
+        Block(UUID id, User user, Rules rules, ResultSet rs, long need, boolean stream, long now) throws SQLException {
             this.id = id;
             this.user = user;
             this.rules = rules;
@@ -105,6 +127,9 @@ final class QuotaLeases implements AutoCloseable {
             this.takenAt = now;
             this.requests = rs.getInt("lease_requests");
             this.tokens = rs.getLong("lease_tokens");
+            this.streams = rs.getInt("lease_streams");
+            this.streamsUsed = stream ? 1 : 0;
+            this.streamsActive = streamsUsed;
             this.bucketAfterFirst = rs.getDouble("rate_tokens");
             this.requestsUsedAfterFirst = rs.getInt("requests_used");
             this.tokensUsedAfterFirst = rs.getLong("tokens_used");
@@ -122,10 +147,15 @@ final class QuotaLeases implements AutoCloseable {
             return tokens - charged - inflight - tokensReturned;
         }
 
+        int freeStreams() {
+            return streams - streamsActive - streamsReturned;
+        }
+
         /** Gives back everything free: a retired block admits nothing more. */
         void giveBackFree() {
             returned += Math.max(freeRequests(), 0);
             tokensReturned += Math.max(freeTokens(), 0);
+            streamsReturned += Math.max(freeStreams(), 0);
         }
 
         long fingerprint() {
@@ -134,6 +164,7 @@ final class QuotaLeases implements AutoCloseable {
             h = h * 31 + returned;
             h = h * 31 + charged;
             h = h * 31 + tokensReturned;
+            h = h * 31 + streamsReturned;
             return h * 31 + (retired ? 1 : 0);
         }
 
@@ -149,6 +180,12 @@ final class QuotaLeases implements AutoCloseable {
         Block current;
         final List<Block> draining = new ArrayList<>();
         int nextBlock = FIRST_BLOCK;
+        /** Stream slots the next lease asks for: 2-8x what the last one admitted, by how fast (none for a user who does not stream). */
+        int nextStreams;
+        /** A lease is being taken for this user (outside the lock); others wait for it rather than take their own. */
+        boolean taking;
+        /** Requests waiting for that lease: the next one is sized for them. */
+        int waiting;
         /** When this user last asked (System.nanoTime()): their lease size is remembered while they are active. */
         long lastAsked = System.nanoTime();
         boolean gone;
@@ -162,6 +199,12 @@ final class QuotaLeases implements AutoCloseable {
                 current.retired = true;
                 current.giveBackFree();
                 nextBlock = Math.clamp(2L * current.used, 2, MAX_BLOCK);
+                // Slots grow with the rate they were used at: a lease whose slots ran out in a tenth of its
+                // life was a tenth of what that rate needs (up to 8x at once). Growing only 2x a take, a
+                // user opening streams fast needed a take every few streams, and 10,000 streams opening
+                // at once queued every user's take behind the lanes for seconds.
+                double stretch = Math.clamp((double) LIFE_NANOS / Math.max(System.nanoTime() - current.takenAt, 1), 2.0, 8.0);
+                nextStreams = current.streamsUsed == 0 ? 0 : (int) Math.clamp((long) Math.ceil(current.streamsUsed * stretch), 2, MAX_BLOCK);
                 draining.add(current);
                 current = null;
             }
@@ -179,6 +222,9 @@ final class QuotaLeases implements AutoCloseable {
     private final DataSource db;
     private final Map<UUID, User> users = new ConcurrentHashMap<>();
     private final Map<UUID, Held> admitted = new ConcurrentHashMap<>();
+    /** Streams admitted from a lease whose slot is not yet free. */
+    private final Set<UUID> streaming = ConcurrentHashMap.newKeySet();
+    private final Semaphore lanes = new Semaphore(TAKE_LANES, true);
     private final ReentrantLock flushing = new ReentrantLock();
     private final QuotaEvents events;
     private final Thread flusher;
@@ -190,10 +236,17 @@ final class QuotaLeases implements AutoCloseable {
         this.flusher = Thread.ofVirtual().name("quota-lease-flusher").start(this::flushContinuously);
     }
 
-    /** Admits {@code ask} (never a stream) from the user's lease, or takes a new lease for it. */
+    /**
+     * Admits {@code ask} (a stream too) from the user's lease, or takes a new lease for it. The take
+     * runs outside the user's lock (their settlements, stream ends and the flusher never wait on its
+     * round trip); the user's other requests meanwhile wait for that lease instead of taking their
+     * own, and the next lease is sized for them.
+     */
     Admission admit(Ask ask) throws SQLException {
+        long deadline = System.nanoTime() + TAKE_WAIT_NANOS;
         while (true) {
             User u = users.computeIfAbsent(ask.userId(), User::new);
+            Taking t;
             synchronized (u) {
                 if (u.gone) {
                     continue; // removed by a flush meanwhile: take the fresh one
@@ -212,58 +265,166 @@ final class QuotaLeases implements AutoCloseable {
                     }
                     int output = output(b.rules, ask);
                     long need = (long) Math.max(ask.promptTokens(), 0) + output;
-                    if (b.freeRequests() >= 1 && b.freeTokens() >= need) {
+                    if (b.freeRequests() >= 1 && b.freeTokens() >= need && (!ask.stream() || b.freeStreams() >= 1)) {
                         b.used++;
                         b.inflight += need;
-                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now));
+                        if (ask.stream()) {
+                            b.streamsUsed++;
+                            b.streamsActive++;
+                            streaming.add(ask.requestId());
+                        }
+                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now, ask.stream()));
                         return new Admission.Admitted(ask.requestId(), output, view(b, now));
                     }
                 }
-                return take(u, ask);
+                if (u.taking) {
+                    long left = deadline - now;
+                    if (left <= 0) {
+                        throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
+                    }
+                    u.waiting++;
+                    try {
+                        u.wait(Math.max(TimeUnit.NANOSECONDS.toMillis(left), 1));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SQLException("interrupted while waiting for a quota lease", "08000");
+                    } finally {
+                        u.waiting--;
+                    }
+                    continue; // the lease that was being taken may admit this one
+                }
+                t = prepareTake(u, ask);
             }
+            return take(u, ask, t, deadline);
         }
     }
 
-    /** The user's lock is held: gives back the current block's free part and admits {@code ask} in Postgres. */
-    private Admission take(User u, Ask ask) throws SQLException {
+    /** What a take sends: the user's older leases' figures (cumulative, read under the lock) and the size asked. */
+    private record Taking(UUID leaseId, int block, int streams, List<Block> old, long[] fingerprints, int[] used, int[] returned, long[] tokensReturned,
+            int[] streamsReturned, int[] refunded, long[] charged) {}
+
+    /** The user's lock is held: retires the current block and reads what the take sends. */
+    private static Taking prepareTake(User u, Ask ask) {
         u.retireCurrent();
-        // Every lease of the user here that is not yet closed: what they hold free is given back
-        // before this request is decided, so this instance's own leases never refuse its user.
-        List<Block> old = List.copyOf(u.draining);
-        int block = u.nextBlock;
-        UUID leaseId = UUID.randomUUID();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
-            ps.setObject(1, ask.userId());
-            ps.setObject(2, leaseId);
-            ps.setString(3, ask.model());
-            ps.setString(4, ask.task());
-            ps.setInt(5, ask.promptTokens());
-            ps.setObject(6, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
-            ps.setObject(7, ask.apiKeyId());
-            ps.setInt(8, block);
-            ps.setNull(9, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
-            ps.setArray(10, GroupAdmission.array(c, "uuid", old.size(), i -> old.get(i).id));
-            ps.setArray(11, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).used));
-            ps.setArray(12, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).returned));
-            ps.setArray(13, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).tokensReturned));
-            ps.setArray(14, GroupAdmission.array(c, "int4", old.size(), i -> old.get(i).refunded));
-            ps.setArray(15, GroupAdmission.array(c, "int8", old.size(), i -> old.get(i).charged));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                Limits limits = GroupAdmission.limits(rs);
-                if (!rs.getBoolean("admitted")) {
-                    return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+        u.taking = true;
+        // Every lease of the user here whose figures Postgres has not confirmed yet: what they hold
+        // free is given back before this request is decided, so this instance's own leases never
+        // refuse its user. Leases already confirmed are not rewritten: a user with many streams
+        // open has as many draining leases, and each take rewrote them all.
+        List<Block> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).toList();
+        int n = old.size();
+        long[] fingerprints = new long[n];
+        int[] used = new int[n];
+        int[] returned = new int[n];
+        long[] tokensReturned = new long[n];
+        int[] streamsReturned = new int[n];
+        int[] refunded = new int[n];
+        long[] charged = new long[n];
+        for (int i = 0; i < n; i++) {
+            Block b = old.get(i);
+            used[i] = b.used;
+            returned[i] = b.returned;
+            tokensReturned[i] = b.tokensReturned;
+            streamsReturned[i] = b.streamsReturned;
+            refunded[i] = b.refunded;
+            charged[i] = b.charged;
+            fingerprints[i] = b.fingerprint();
+        }
+        // sized for the requests already waiting too: a burst takes a few leases, not one each
+        int demand = u.waiting + 1;
+        int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
+        int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, MAX_BLOCK);
+        return new Taking(UUID.randomUUID(), block, streams, old, fingerprints, used, returned, tokensReturned,
+                streamsReturned, refunded, charged);
+    }
+
+    /** Outside the user's lock: takes a lease in Postgres for {@code ask} through one of {@link #TAKE_LANES} lanes. */
+    private Admission take(User u, Ask ask, Taking t, long deadline) throws SQLException {
+        Block taken = null;
+        boolean lane = false;
+        boolean applied = false;
+        long asked = System.nanoTime();
+        long laneAt = asked;
+        try {
+            lane = lanes.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+            laneAt = System.nanoTime();
+            if (!lane) {
+                throw new SQLException("no quota lease lane free within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
+            }
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
+                int n = t.old().size();
+                ps.setObject(1, ask.userId());
+                ps.setObject(2, t.leaseId());
+                ps.setString(3, ask.model());
+                ps.setString(4, ask.task());
+                ps.setBoolean(5, ask.stream());
+                ps.setInt(6, ask.promptTokens());
+                ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
+                ps.setObject(8, ask.apiKeyId());
+                ps.setInt(9, t.block());
+                ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
+                ps.setInt(11, t.streams());
+                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> t.old().get(i).id));
+                ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> t.used()[i]));
+                ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> t.returned()[i]));
+                ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> t.tokensReturned()[i]));
+                ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> t.streamsReturned()[i]));
+                ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> t.refunded()[i]));
+                ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> t.charged()[i]));
+                try (ResultSet rs = ps.executeQuery()) {
+                    applied = true;
+                    rs.next();
+                    Limits limits = GroupAdmission.limits(rs);
+                    if (!rs.getBoolean("admitted")) {
+                        return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
+                    }
+                    int granted = rs.getInt("granted_output_tokens");
+                    long need = (long) Math.max(ask.promptTokens(), 0) + granted;
+                    Rules rules = new Rules(rs.getString("plan_id"), rs.getInt("rpm_limit"), (Integer) rs.getObject("requests_limit"),
+                            (Long) rs.getObject("tokens_limit"), rs.getInt("max_output_tokens"),
+                            Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_models").getArray())),
+                            Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_tasks").getArray())), rs.getBoolean("allow_raw_chat"));
+                    taken = new Block(t.leaseId(), u, rules, rs, need, ask.stream(), System.nanoTime());
+                    return new Admission.Admitted(ask.requestId(), granted, limits);
                 }
-                int granted = rs.getInt("granted_output_tokens");
-                long need = (long) Math.max(ask.promptTokens(), 0) + granted;
-                Rules rules = new Rules(rs.getString("plan_id"), rs.getInt("rpm_limit"), (Integer) rs.getObject("requests_limit"),
-                        (Long) rs.getObject("tokens_limit"), rs.getInt("max_output_tokens"),
-                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_models").getArray())),
-                        Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_tasks").getArray())), rs.getBoolean("allow_raw_chat"));
-                Block b = new Block(leaseId, u, rules, rs, need, System.nanoTime());
-                u.current = b;
-                admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), b.takenAt));
-                return new Admission.Admitted(ask.requestId(), granted, limits);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for a quota lease lane", "08000");
+        } finally {
+            if (lane) {
+                lanes.release();
+                long done = System.nanoTime();
+                if (done - asked > SLOW_TAKE_NANOS) {
+                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms in Postgres",
+                            TimeUnit.NANOSECONDS.toMillis(done - asked), TimeUnit.NANOSECONDS.toMillis(laneAt - asked),
+                            TimeUnit.NANOSECONDS.toMillis(done - laneAt));
+                }
+            }
+            synchronized (u) {
+                u.taking = false;
+                if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
+                    long now = System.nanoTime();
+                    for (int i = 0; i < t.old().size(); i++) {
+                        Block b = t.old().get(i);
+                        if (b.fingerprint() == t.fingerprints()[i]) {
+                            b.confirmed = t.fingerprints()[i];
+                            b.confirmedAt = now;
+                        }
+                    }
+                }
+                if (taken != null) {
+                    if (u.current != null) {
+                        u.retireCurrent(); // never the case today (one take at a time); kept exact if it were
+                    }
+                    u.current = taken;
+                    if (ask.stream()) {
+                        streaming.add(ask.requestId());
+                    }
+                    admitted.put(ask.requestId(), new Held(taken, taken.inflight, ask.apiKeyId(), ask.model(), ask.task(), taken.takenAt,
+                            ask.stream()));
+                }
+                u.notifyAll();
             }
         }
     }
@@ -315,6 +476,9 @@ final class QuotaLeases implements AutoCloseable {
             s = new Settlement(s.requestId(), "expired", 0, (int) Math.min(h.reserved(), Integer.MAX_VALUE), null, s.latencyMs(), "none");
         }
         synchronized (b.user) {
+            if (h.stream() && streaming.remove(s.requestId())) {
+                endStream(b); // its slot was not freed early: it is now
+            }
             b.inflight -= h.reserved();
             boolean failed = "failed".equals(s.outcome());
             b.charged += failed ? 0 : (long) s.promptTokens() + s.completionTokens();
@@ -333,22 +497,30 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /**
-     * Before a request of this user is admitted without a lease (a stream): gives back what their
-     * lease here holds free, so the user's own lease never refuses their stream. Nothing to write
-     * (the usual case: the lease is used up) costs nothing.
+     * Frees the slot of a stream this instance admitted from a lease, before its last event reaches
+     * the caller: this instance can admit the user's next stream in it at once; a retired lease
+     * gives it back at the next flush, a live one when it retires (at most {@link #LIFE_NANOS}
+     * later). False when the stream was not admitted from a lease here (or its slot is free already).
      */
-    void yieldTo(UUID userId) {
-        User u = users.get(userId);
-        if (u == null) {
-            return;
+    boolean releaseStream(UUID requestId) {
+        Held h = admitted.get(requestId);
+        if (h == null || !h.stream()) {
+            return false;
         }
-        synchronized (u) {
-            if (u.current == null || (u.current.freeRequests() <= 0 && u.current.freeTokens() <= 0)) {
-                return;
+        synchronized (h.block().user) {
+            if (streaming.remove(requestId)) {
+                endStream(h.block());
             }
-            u.retireCurrent();
         }
-        flushNow();
+        return true;
+    }
+
+    /** The user's lock is held. */
+    private static void endStream(Block b) {
+        b.streamsActive--;
+        if (b.retired) {
+            b.giveBackFree();
+        }
     }
 
     /** Retires every lease (plan changes applied here): each user's next request asks Postgres again. */
@@ -420,7 +592,8 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
-    private record Sent(Block block, boolean figures, int used, int refunded, long charged, int returned, long tokensReturned, boolean close,
+    private record Sent(Block block, boolean figures, int used, int refunded, long charged, int returned, long tokensReturned,
+            int streamsReturned, boolean close,
             long fingerprint, List<Ledger> ledger) {}
 
     /** One statement for every block with something to say; true when it was written (or nothing was due). */
@@ -434,7 +607,7 @@ final class QuotaLeases implements AutoCloseable {
                     if (u.current != null && (now - u.current.takenAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
                         u.retireCurrent();
                     }
-                    if (u.current == null && u.draining.isEmpty() && now - u.lastAsked > HEARTBEAT_NANOS) {
+                    if (u.current == null && u.draining.isEmpty() && !u.taking && now - u.lastAsked > HEARTBEAT_NANOS) {
                         // idle a minute with nothing held: forgotten (their next lease starts small again)
                         u.gone = true;
                         users.remove(u.id, u);
@@ -447,7 +620,8 @@ final class QuotaLeases implements AutoCloseable {
                         // apart. Its ledger rows are written at every flush.
                         boolean figures = close || (b.retired && b.fingerprint() != b.confirmed) || now - b.confirmedAt > HEARTBEAT_NANOS;
                         if (figures || !b.ledger.isEmpty()) {
-                            sent.add(new Sent(b, figures, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, close, b.fingerprint(),
+                            sent.add(new Sent(b, figures, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, b.streamsReturned, close,
+                                    b.fingerprint(),
                                     List.copyOf(b.ledger)));
                         }
                     }
@@ -509,19 +683,20 @@ final class QuotaLeases implements AutoCloseable {
             ps.setArray(6, GroupAdmission.array(c, "int8", n, i -> leases.get(i).charged()));
             ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> leases.get(i).returned()));
             ps.setArray(8, GroupAdmission.array(c, "int8", n, i -> leases.get(i).tokensReturned()));
-            ps.setArray(9, GroupAdmission.array(c, "bool", n, i -> leases.get(i).close()));
-            ps.setArray(10, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).requestId()));
-            ps.setArray(11, GroupAdmission.array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
-            ps.setArray(12, GroupAdmission.array(c, "timestamptz", m, i -> Timestamp.from(rowBlocks.get(i).periodStart)));
-            ps.setArray(13, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).apiKeyId()));
-            ps.setArray(14, GroupAdmission.array(c, "text", m, i -> rows.get(i).model()));
-            ps.setArray(15, GroupAdmission.array(c, "text", m, i -> rows.get(i).task()));
-            ps.setArray(16, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().deployment()));
-            ps.setArray(17, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().outcome()));
-            ps.setArray(18, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().promptTokens()));
-            ps.setArray(19, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().completionTokens()));
-            ps.setArray(20, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().latencyMs()));
-            ps.setArray(21, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().usageSource()));
+            ps.setArray(9, GroupAdmission.array(c, "int4", n, i -> leases.get(i).streamsReturned()));
+            ps.setArray(10, GroupAdmission.array(c, "bool", n, i -> leases.get(i).close()));
+            ps.setArray(11, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).requestId()));
+            ps.setArray(12, GroupAdmission.array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
+            ps.setArray(13, GroupAdmission.array(c, "timestamptz", m, i -> Timestamp.from(rowBlocks.get(i).periodStart)));
+            ps.setArray(14, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).apiKeyId()));
+            ps.setArray(15, GroupAdmission.array(c, "text", m, i -> rows.get(i).model()));
+            ps.setArray(16, GroupAdmission.array(c, "text", m, i -> rows.get(i).task()));
+            ps.setArray(17, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().deployment()));
+            ps.setArray(18, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().outcome()));
+            ps.setArray(19, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().promptTokens()));
+            ps.setArray(20, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().completionTokens()));
+            ps.setArray(21, GroupAdmission.array(c, "int4", m, i -> rows.get(i).s().latencyMs()));
+            ps.setArray(22, GroupAdmission.array(c, "text", m, i -> rows.get(i).s().usageSource()));
             ps.execute();
         }
     }

@@ -61,6 +61,8 @@ final class BenchReport {
                 pair(rows, "closed", BenchServer.USERS, 1).map(p -> f(p[1].sample().p(50) - p[0].sample().p(50))), "");
         headline(md, base, "ttfb_added_p50_c16", "streams: added time to first byte p50, concurrency 16 (ms)",
                 pair(rows, "ttfb", BenchServer.USERS, 16).map(p -> f(p[1].sample().p(50) - p[0].sample().p(50))), "<= 1");
+        headline(md, base, "ttfb_trickle_added_p50_c16", "streams the upstream trickles (10 chunks, 20 ms apart): added time to first byte p50, concurrency 16 (ms)",
+                pair(rows, "ttfb-trickle", BenchServer.USERS, 16).map(p -> f(p[1].sample().p(50) - p[0].sample().p(50))), "<= 1");
         Optional<Row[]> cpuPhase = open1000.isPresent() ? open1000 : pair(rows, "closed", BenchServer.USERS, 16);
         String cpuWhere = open1000.isPresent() ? "at 1,000 req/s" : "closed loop, concurrency 16 (1,000 req/s not reached)";
         headline(md, base, "pg_us_1000", "Postgres CPU per request, " + cpuWhere + " (us)", cpuPhase.map(p -> String.format("%.0f", p[1].pgMicros())), "small");

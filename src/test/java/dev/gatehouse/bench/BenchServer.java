@@ -69,8 +69,10 @@ final class BenchServer {
                                    "local-h2": {"kind": "openai", "base_url": "%s/v1", "api_key_env": "LOCAL_KEY"}},
                      "deployments": {"local": {"provider": "local", "model": "bench-model", "timeout_ms": 30000},
                                      "fast-h2": {"provider": "local-h2", "model": "bench-model", "timeout_ms": 30000},
-                                     "trickle": {"provider": "local-h2", "model": "bench-trickle", "timeout_ms": 30000}},
-                     "routes": {"bench": ["local"], "bench-h2": ["fast-h2"], "bench-trickle": ["trickle"]},
+                                     "trickle": {"provider": "local-h2", "model": "bench-trickle", "timeout_ms": 30000},
+                                     "ttfb-trickle": {"provider": "local", "model": "bench-ttfb-trickle", "timeout_ms": 30000}},
+                     "routes": {"bench": ["local"], "bench-h2": ["fast-h2"], "bench-trickle": ["trickle"],
+                                "bench-ttfb-trickle": ["ttfb-trickle"]},
                      "circuit_breaker": {"minimum_calls": 10000, "sliding_window_calls": 10000}}
                     """.formatted(upstreamUrl, streamsUpstreamUrl));
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_CONFIG", config.toString(),
@@ -84,7 +86,7 @@ final class BenchServer {
             }
             try (var pool = Database.pool(url, POOL, "bench"); Gatehouse gateway = Gatehouse.start(Settings.load(env), pool, env)) {
                 long postmaster = pg == null ? -1 : postmasterPid(pgDir);
-                HttpServer control = control(postmaster);
+                HttpServer control = control(postmaster, url);
                 Files.writeString(endpointsFile, "upstream=" + upstreamUrl + "\n"
                         + "gateway=http://127.0.0.1:" + gateway.port() + "\n"
                         + "control=http://127.0.0.1:" + control.getAddress().getPort() + "\n"
@@ -113,7 +115,7 @@ final class BenchServer {
                 s.execute("""
                         insert into public.plans (id, name, monthly_request_limit, monthly_token_limit, requests_per_minute,
                           max_output_tokens, max_concurrent_streams, allowed_models, allowed_tasks, allow_raw_chat)
-                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-h2', 'bench-trickle'], '{}', true)
+                        values ('bench', 'Bench', null, null, 10000000, 64, 100000, array['bench', 'bench-h2', 'bench-trickle', 'bench-ttfb-trickle'], '{}', true)
                         on conflict (id) do nothing""");
             }
             String run = UUID.randomUUID().toString().substring(0, 8);
@@ -136,8 +138,10 @@ final class BenchServer {
     }
 
     /** {@code GET /stats}: CPU, heap and memory; {@code POST /profile/start}, {@code POST /profile/stop?file=}. */
-    private static HttpServer control(long postmaster) throws IOException {
+    private static HttpServer control(long postmaster, DatabaseUrl url) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // What the service's Postgres backends are doing now (wait events and statements), to tell lock waits from CPU
+        server.createContext("/pg", ex -> reply(ex, activity(url)));
         server.createContext("/stats", ex -> reply(ex, stats(postmaster)));
         server.createContext("/gc", ex -> {
             System.gc();
@@ -150,6 +154,22 @@ final class BenchServer {
         });
         server.start();
         return server;
+    }
+
+    private static String activity(DatabaseUrl url) {
+        try (Connection c = Database.connect(url); Statement s = c.createStatement(); var rs = s.executeQuery("""
+                select coalesce(wait_event_type, 'cpu') || ':' || coalesce(wait_event, '-') || ' ' || coalesce(state, '?') || ' '
+                       || left(regexp_replace(query, '\\s+', ' ', 'g'), 60), count(*)
+                from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid() and state <> 'idle'
+                group by 1 order by 2 desc""")) {
+            StringBuilder out = new StringBuilder();
+            while (rs.next()) {
+                out.append(rs.getLong(2)).append(' ').append(rs.getString(1)).append('\n');
+            }
+            return out.toString();
+        } catch (SQLException e) {
+            return "error " + e.getMessage();
+        }
     }
 
     private static String stats(long postmaster) {

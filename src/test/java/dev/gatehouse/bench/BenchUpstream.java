@@ -25,7 +25,8 @@ import java.time.Duration;
  * non-streaming {@code chat.completion}, and SSE {@code chat.completion.chunk}s either at once
  * (model {@code bench-model}: time to first byte) or trickled (model {@code bench-trickle}: one
  * chunk every {@link #TRICKLE_INTERVAL} for {@link #TRICKLE_CHUNKS} chunks, the 10,000-streams
- * phase). Jetty with keep-alive, as real providers serve; loopback only; exits after its bound.
+ * phase), or {@value #TTFB_TRICKLE_CHUNKS} chunks 20 ms apart (model {@code bench-ttfb-trickle}: time to
+ * first byte of streams that trickle, the {@code ttfb-trickle} phase). Jetty with keep-alive, as real providers serve; loopback only; exits after its bound.
  * Given a key store, it also serves HTTP/2 over TLS (ALPN, as OpenAI's and Anthropic's APIs do) on
  * a second port, which the streams phase uses: its streams share a few multiplexed connections.
  */
@@ -45,6 +46,9 @@ final class BenchUpstream {
             + "\"model\":\"bench-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":3,\"total_tokens\":11}}\n\n"
             + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8);
     private static final int FAST_CHUNKS = 3;
+    /** Model {@code bench-ttfb-trickle}: a short answer as a model writes it, for time to first byte while streams trickle. */
+    static final int TTFB_TRICKLE_CHUNKS = 10;
+    static final Duration TTFB_TRICKLE_INTERVAL = Duration.ofMillis(20);
 
     private BenchUpstream() {}
 
@@ -120,13 +124,16 @@ final class BenchUpstream {
             return;
         }
         boolean trickle = body.contains("bench-trickle");
+        boolean short_ = body.contains("bench-ttfb-trickle");
         ctx.contentType("text/event-stream");
         ctx.header("Cache-Control", "no-cache");
         OutputStream out = ctx.res().getOutputStream();
-        int chunks = trickle ? TRICKLE_CHUNKS : FAST_CHUNKS;
+        int chunks = trickle ? TRICKLE_CHUNKS : short_ ? TTFB_TRICKLE_CHUNKS : FAST_CHUNKS;
         for (int i = 0; i < chunks; i++) {
             if (trickle && i > 0) {
                 Thread.sleep(TRICKLE_INTERVAL);
+            } else if (short_ && i > 0) {
+                Thread.sleep(TTFB_TRICKLE_INTERVAL);
             }
             out.write(CHUNK);
             out.flush();

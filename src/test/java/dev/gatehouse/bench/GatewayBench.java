@@ -92,7 +92,7 @@ public final class GatewayBench {
 
     /** Estimated seconds of {@code load}, for the script's bound. */
     static int estimateSeconds(Plan p) {
-        double phases = p.concurrencies.length * p.users.length + p.rates.length + 2;
+        double phases = p.concurrencies.length * p.users.length + p.rates.length + 3;
         return (int) (2 * p.warmupSeconds + 2 * phases * (p.phaseSeconds + 1) + 90);
     }
 
@@ -112,6 +112,7 @@ public final class GatewayBench {
         client.closed(gateway, 4, 2, true);
         warmUntilSteady(gateway);
         if (plan.streamsOnly()) {
+            ttfb();
             holdStreams(gateway);
             facts.put("load_after", loadAverage());
             facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
@@ -135,10 +136,20 @@ public final class GatewayBench {
                 break;
             }
         }
-        interleave("ttfb", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, true));
+        ttfb();
         holdStreams(gateway);
         facts.put("load_after", loadAverage());
         facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+    }
+
+    /**
+     * Time to first byte at concurrency 16: of fast streams (the whole answer at once), and of
+     * streams the upstream trickles (10 chunks 20 ms apart), where callers hold streams open while
+     * others start, as they do in production.
+     */
+    private void ttfb() throws Exception {
+        interleave("ttfb", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, true));
+        interleave("ttfb-trickle", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, LoadClient.TTFB_TRICKLE));
     }
 
     /**
@@ -183,7 +194,9 @@ public final class GatewayBench {
         Sample d = null;
         Sample g = null;
         Map<String, Long> before = stats();
-        boolean profile = plan.profile && kind.equals("closed") && load == 16 && users == BenchServer.USERS;
+        // BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle): that phase is profiled instead of the closed loop at concurrency 16
+        String profiled = System.getenv().getOrDefault("BENCH_PROFILE_PHASE", "closed");
+        boolean profile = plan.profile && kind.equals(profiled) && load == 16 && users == BenchServer.USERS;
         for (int r = 0; r < plan.rounds; r++) {
             Sample sd = phase.run(direct);
             d = d == null ? sd : Sample.merge(d, sd);
@@ -193,7 +206,7 @@ public final class GatewayBench {
             }
             Sample sg = phase.run(gateway);
             if (profile && r == 0) {
-                Path file = Path.of("target/bench/profile-closed-16.collapsed").toAbsolutePath();
+                Path file = Path.of("target/bench/profile-" + kind + "-16.collapsed").toAbsolutePath();
                 facts.put("profile", client.get(endpoints.get("control") + "/profile/stop?file=" + file));
                 facts.put("profile_file", file.toString());
             }

@@ -27,6 +27,8 @@ final class LoadClient {
     static final String STREAM = "{\"model\":\"bench\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     /** A fast stream from the HTTP/2 upstream: warms the streams phase's connections and code path. */
     static final String STREAM_H2 = "{\"model\":\"bench-h2\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
+    /** A short stream the upstream trickles (10 chunks, 20 ms apart): the ttfb-trickle phase. */
+    static final String TTFB_TRICKLE = "{\"model\":\"bench-ttfb-trickle\",\"max_tokens\":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     static final String TRICKLE = "{\"model\":\"bench-trickle\",\"max_tokens\":32,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -152,10 +152,11 @@ class QuotaGateTest {
     @Test
     void streamsEndingTogetherAreFreedInGroupsThroughAPoolTooSmallForOneConnectionEach() throws Exception {
         // given 400 open streams of one user whose plan allows exactly 400, and a gate whose pool has 2 connections
+        // (leases off: each stream holds its own reservation; streams in leases are QuotaLeasesTest's)
         int streams = 400;
         AuthUser u = Users.signUp(db.dataSource(), "burst");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100000, 100, streams));
-        try (HikariDataSource small = Database.pool(db.url(), 2, "release-burst"); QuotaGate narrow = new QuotaGate(small)) {
+        try (HikariDataSource small = Database.pool(db.url(), 2, "release-burst"); QuotaGate narrow = new QuotaGate(small, QuotaEvents.NONE, false)) {
             List<Admitted> open = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
                 open.add((Admitted) narrow.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 1, 10)));
@@ -196,18 +197,20 @@ class QuotaGateTest {
     void anUnsettledReservationIsChargedInFullWhenItExpires() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "lost");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, 1000L, 1000, 100, 2));
-        // Streams keep the per-request reservation (a lease's expiry is QuotaLeasesTest's).
-        Admitted lost = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 20, 100));
-        try (Connection c = db.connect()) {
-            Postgrest.update(c, "update private.ai_reservations set created_at = now() - interval '1 hour' where request_id = ?", lost.requestId());
-        }
+        // Leases off: each request holds its own reservation (a lease's expiry is QuotaLeasesTest's).
+        try (QuotaGate perRequest = new QuotaGate(db.dataSource(), QuotaEvents.NONE, false)) {
+            Admitted lost = (Admitted) perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 20, 100));
+            try (Connection c = db.connect()) {
+                Postgrest.update(c, "update private.ai_reservations set created_at = now() - interval '1 hour' where request_id = ?", lost.requestId());
+            }
 
-        gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 10, 50));
+            perRequest.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, true, 10, 50));
 
-        try (Connection c = db.connect()) {
-            var row = Postgrest.rows(c, "select tokens_used, tokens_reserved from private.ai_quota_periods where user_id = ?", u.id()).getFirst();
-            assertThat(row.get("tokens_used")).isEqualTo(120L);
-            assertThat(row.get("tokens_reserved")).isEqualTo(60L);
+            try (Connection c = db.connect()) {
+                var row = Postgrest.rows(c, "select tokens_used, tokens_reserved from private.ai_quota_periods where user_id = ?", u.id()).getFirst();
+                assertThat(row.get("tokens_used")).isEqualTo(120L);
+                assertThat(row.get("tokens_reserved")).isEqualTo(60L);
+            }
         }
     }
 

@@ -112,10 +112,11 @@ final class HttpUpstream implements Upstream {
                 throw UpstreamFailure.malformed("a stream answered as " + type);
             }
             StreamTranslator translator = dialect.streamTranslator();
+            relay.coalesce();
             SseEventReader.read(response.body().source(), (event, data) -> {
                 firstEventDeadline.cancel(false);
                 return translator.onEvent(event, data, relay);
-            });
+            }, relay::flush);
         } catch (CallerGone e) {
             call.cancel();
             throw e;

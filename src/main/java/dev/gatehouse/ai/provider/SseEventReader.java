@@ -21,9 +21,24 @@ final class SseEventReader {
 
     /** Returns normally only when the handler saw the end marker; an upstream that just stops is MALFORMED. */
     static void read(BufferedSource source, Handler handler) throws IOException, UpstreamFailure {
+        read(source, handler, () -> {});
+    }
+
+    /**
+     * As {@link #read(BufferedSource, Handler)}, running {@code beforeWait} whenever no whole line
+     * is buffered, that is before each read that may wait for the upstream: what the handler wrote
+     * for the events that arrived together is flushed then, once.
+     */
+    static void read(BufferedSource source, Handler handler, Runnable beforeWait) throws IOException, UpstreamFailure {
         String event = null;
         StringBuilder data = null;
-        while (!source.exhausted()) {
+        while (true) {
+            if (source.getBuffer().indexOf((byte) '\n') < 0) {
+                beforeWait.run();
+            }
+            if (source.exhausted()) {
+                break;
+            }
             String line = nextLine(source);
             if (line.isEmpty()) {
                 if (data != null && handler.onEvent(event, data.toString())) {

@@ -19,6 +19,18 @@ public interface SseSink {
     void event(byte[] data) throws IOException;
 
     /**
+     * Writes one event like {@link #event} but may leave it in the response's buffer until
+     * {@link #flush}: events the upstream delivered together then reach the caller in one write.
+     * The default writes and flushes it at once.
+     */
+    default void eventUnflushed(byte[] data) throws IOException {
+        event(data);
+    }
+
+    /** Sends what {@link #eventUnflushed} left buffered. The default has nothing buffered. */
+    default void flush() throws IOException {}
+
+    /**
      * Called once, just before the stream's last event ({@code [DONE]}, or the error event that ends
      * a broken stream) is written: what must be true when the caller sees the end (its stream slot
      * free) is done here. Never throws; the default does nothing.

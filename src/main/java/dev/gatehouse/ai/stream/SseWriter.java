@@ -49,12 +49,25 @@ public final class SseWriter implements SseSink {
 
     @Override
     public void event(byte[] data) throws IOException {
+        eventUnflushed(data);
+        out.flush();
+    }
+
+    /** Into the response's buffer (Jetty's, which sends it whole when flushed or full). */
+    @Override
+    public void eventUnflushed(byte[] data) throws IOException {
         if (out == null) {
             out = opener.open();
         }
         out.write(PREFIX);
         out.write(data);
         out.write(END);
-        out.flush();
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (out != null) {
+            out.flush();
+        }
     }
 }
