@@ -89,17 +89,17 @@ final class BenchReport {
         missed(md, "saturation (closed loop, concurrency 64)", pair(rows, "closed", BenchServer.USERS, 64).map(p -> p[1].sample().perSecond()), 3000, false, "req/s");
         missed(md, "added time to first byte p50", pair(rows, "ttfb", BenchServer.USERS, 16).map(p -> p[1].sample().p(50) - p[0].sample().p(50)), 1, true, "ms");
         missed(md, "streams held without an error", Optional.of((double) Integer.parseInt(facts.get("streams_ok"))), 10_000, false, "streams");
-        md.append("\nWhat would close the gaps (analysis and history: bench/README.md, issue 14): saturation is CPU: ")
-                .append("the gateway's JVM and Postgres each spend close to a millisecond of CPU per request (the JVM and PG columns below), ")
-                .append("against a few hundred microseconds for the load generator and the upstream together (the direct rows), ")
-                .append("so two shared cores hold roughly 1,000 gateway requests a second, and above that rate latency is queueing. ")
-                .append("The JVM's profile (below) has no single hot spot left: kernel time (thread hand-offs: park/unpark between ")
-                .append("Jetty's selector, the request's virtual thread, the admission lane and OkHttp; socket writes), Jetty, GC, OkHttp, ")
-                .append("then our own code. The byte relay, the header-cache fix and grouped admission and stream release already landed. ")
-                .append("Closing the rest would take admission off Postgres' per-request path while keeping limits exact across instances ")
-                .append("(per-instance leases of a user's quota, taken and returned in one round trip per block of requests), ")
-                .append("fewer hand-offs per request, and less allocation per request (GC); and a machine whose cores are not ")
-                .append("shared with the load generator, the upstream and Postgres.\n\n");
+        md.append("\nWhat would close the gaps (analysis and history: bench/README.md, issue 14). Admission is leased per instance ")
+                .append("(a user's first request of a block takes a block of their allowance in one Postgres round trip; the rest are admitted ")
+                .append("in memory for up to 3 s), so Postgres spends a small share of the CPU per request (the PG column) and closed-loop ")
+                .append("saturation is bound by the JVMs' CPU on two cores shared by all three JVMs and Postgres. The misses at 1,000 req/s come with the number of users: ")
+                .append("compare the open loop at 1,000 req/s with 1 user and with 200. With 200 users every user takes a lease every few ")
+                .append("seconds and that user's requests wait for its round trip (at most 4 takes at once per instance), which a single user ")
+                .append("rarely does; taking many users' leases in one round trip (as group admission does) and renewing a busy user's lease ")
+                .append("before it retires would take that wait off the request. A closed loop of 16 streams keeps both cores busy, so ")
+                .append("the added time to first byte is the gateway's CPU per stream (JVM and PG columns) queued behind 16 callers: ")
+                .append("meeting 1 ms there needs a small fraction of the CPU per stream the gateway spends (bench/README.md works it out for ")
+                .append("one run), or cores not shared with the load generator and the upstream. The JVM's profile has no single hot spot (kernel hand-offs and socket writes, Jetty, GC, OkHttp, then our code).\n\n");
         md.append("## Every phase\n\n");
         md.append("closed = N callers in a loop (load = N); open = fixed rate, latency from each request's due time (load = req/s); ")
                 .append("ttfb = streaming, time to first body byte, closed loop. CPU per request is the server's (gateway JVM; Postgres ")
