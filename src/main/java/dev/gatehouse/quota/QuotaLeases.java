@@ -345,6 +345,7 @@ final class QuotaLeases implements AutoCloseable {
         boolean applied = false;
         long asked = System.nanoTime();
         long laneAt = asked;
+        long pooledAt = 0; // when the pool handed the take its connection
         try {
             lane = lanes.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
             laneAt = System.nanoTime();
@@ -352,6 +353,7 @@ final class QuotaLeases implements AutoCloseable {
                 throw new SQLException("no quota lease lane free within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
             }
             try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
+                pooledAt = System.nanoTime();
                 int n = t.old().size();
                 ps.setObject(1, ask.userId());
                 ps.setObject(2, t.leaseId());
@@ -396,9 +398,10 @@ final class QuotaLeases implements AutoCloseable {
                 lanes.release();
                 long done = System.nanoTime();
                 if (done - asked > SLOW_TAKE_NANOS) {
-                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms in Postgres",
+                    long pooled = pooledAt == 0 ? done : pooledAt;
+                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms for a pooled connection, {} ms in Postgres",
                             TimeUnit.NANOSECONDS.toMillis(done - asked), TimeUnit.NANOSECONDS.toMillis(laneAt - asked),
-                            TimeUnit.NANOSECONDS.toMillis(done - laneAt));
+                            TimeUnit.NANOSECONDS.toMillis(pooled - laneAt), TimeUnit.NANOSECONDS.toMillis(done - pooled));
                 }
             }
             synchronized (u) {
