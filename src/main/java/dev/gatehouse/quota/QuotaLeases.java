@@ -399,7 +399,7 @@ final class QuotaLeases implements AutoCloseable {
                 long done = System.nanoTime();
                 if (done - asked > SLOW_TAKE_NANOS) {
                     long pooled = pooledAt == 0 ? done : pooledAt;
-                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms for a pooled connection, {} ms in Postgres",
+                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms for a pooled connection, {} ms for the statement (until this thread ran again)",
                             TimeUnit.NANOSECONDS.toMillis(done - asked), TimeUnit.NANOSECONDS.toMillis(laneAt - asked),
                             TimeUnit.NANOSECONDS.toMillis(pooled - laneAt), TimeUnit.NANOSECONDS.toMillis(done - pooled));
                 }
