@@ -62,8 +62,10 @@ pids+=($!)
 for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/upstream-port" ] || { echo "the bench upstream did not start" >&2; exit 1; }
 # The service's heap is capped at the design's 1 GiB: the streams phase must fit in it.
+# BENCH_SERVICE_JAVA_OPTS: extra JVM options for the service alone (e.g. -Djdk.pollerMode=1 to compare).
+# shellcheck disable=SC2086
 java -Xmx1g -Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword="$pass" -Djavax.net.ssl.trustStoreType=PKCS12 \
-  "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" \
+  ${BENCH_SERVICE_JAVA_OPTS:-} "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" \
   "https://127.0.0.1:$(cat "$work/upstream-port.tls")" &
 pids+=($!)
 for _ in $(seq 1 240); do [ -s "$work/endpoints" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
