@@ -158,6 +158,11 @@ final class QuotaLeases implements AutoCloseable {
             streamsReturned += Math.max(freeStreams(), 0);
         }
 
+        /** Its cumulative figures now, as a take or a flush sends them (read under the user's lock). */
+        Figures figures() {
+            return new Figures(this, used, refunded, charged, returned, tokensReturned, streamsReturned, fingerprint());
+        }
+
         long fingerprint() {
             long h = used;
             h = h * 31 + refunded;
@@ -299,9 +304,12 @@ final class QuotaLeases implements AutoCloseable {
         }
     }
 
-    /** What a take sends: the user's older leases' figures (cumulative, read under the lock) and the size asked. */
-    private record Taking(UUID leaseId, int block, int streams, List<Block> old, long[] fingerprints, int[] used, int[] returned, long[] tokensReturned,
-            int[] streamsReturned, int[] refunded, long[] charged) {}
+    /** A block's cumulative figures at one moment, and the fingerprint they had. */
+    private record Figures(Block block, int used, int refunded, long charged, int returned, long tokensReturned, int streamsReturned,
+            long fingerprint) {}
+
+    /** What a take sends: the user's older leases' figures (read under the lock) and the size asked. */
+    private record Taking(UUID leaseId, int block, int streams, List<Figures> old) {}
 
     /** The user's lock is held: retires the current block and reads what the take sends. */
     private static Taking prepareTake(User u, Ask ask) {
@@ -311,31 +319,12 @@ final class QuotaLeases implements AutoCloseable {
         // free is given back before this request is decided, so this instance's own leases never
         // refuse its user. Leases already confirmed are not rewritten: a user with many streams
         // open has as many draining leases, and each take rewrote them all.
-        List<Block> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).toList();
-        int n = old.size();
-        long[] fingerprints = new long[n];
-        int[] used = new int[n];
-        int[] returned = new int[n];
-        long[] tokensReturned = new long[n];
-        int[] streamsReturned = new int[n];
-        int[] refunded = new int[n];
-        long[] charged = new long[n];
-        for (int i = 0; i < n; i++) {
-            Block b = old.get(i);
-            used[i] = b.used;
-            returned[i] = b.returned;
-            tokensReturned[i] = b.tokensReturned;
-            streamsReturned[i] = b.streamsReturned;
-            refunded[i] = b.refunded;
-            charged[i] = b.charged;
-            fingerprints[i] = b.fingerprint();
-        }
+        List<Figures> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).map(Block::figures).toList();
         // sized for the requests already waiting too: a burst takes a few leases, not one each
         int demand = u.waiting + 1;
         int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
         int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, MAX_BLOCK);
-        return new Taking(UUID.randomUUID(), block, streams, old, fingerprints, used, returned, tokensReturned,
-                streamsReturned, refunded, charged);
+        return new Taking(UUID.randomUUID(), block, streams, old);
     }
 
     /** Outside the user's lock: takes a lease in Postgres for {@code ask} through one of {@link #TAKE_LANES} lanes. */
@@ -354,7 +343,8 @@ final class QuotaLeases implements AutoCloseable {
             }
             try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
                 pooledAt = System.nanoTime();
-                int n = t.old().size();
+                List<Figures> old = t.old();
+                int n = old.size();
                 ps.setObject(1, ask.userId());
                 ps.setObject(2, t.leaseId());
                 ps.setString(3, ask.model());
@@ -366,13 +356,13 @@ final class QuotaLeases implements AutoCloseable {
                 ps.setInt(9, t.block());
                 ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
                 ps.setInt(11, t.streams());
-                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> t.old().get(i).id));
-                ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> t.used()[i]));
-                ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> t.returned()[i]));
-                ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> t.tokensReturned()[i]));
-                ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> t.streamsReturned()[i]));
-                ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> t.refunded()[i]));
-                ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> t.charged()[i]));
+                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> old.get(i).block().id));
+                ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> old.get(i).used()));
+                ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> old.get(i).returned()));
+                ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> old.get(i).tokensReturned()));
+                ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> old.get(i).streamsReturned()));
+                ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> old.get(i).refunded()));
+                ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> old.get(i).charged()));
                 try (ResultSet rs = ps.executeQuery()) {
                     applied = true;
                     rs.next();
@@ -408,10 +398,10 @@ final class QuotaLeases implements AutoCloseable {
                 u.taking = false;
                 if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
                     long now = System.nanoTime();
-                    for (int i = 0; i < t.old().size(); i++) {
-                        Block b = t.old().get(i);
-                        if (b.fingerprint() == t.fingerprints()[i]) {
-                            b.confirmed = t.fingerprints()[i];
+                    for (Figures f : t.old()) {
+                        Block b = f.block();
+                        if (b.fingerprint() == f.fingerprint()) {
+                            b.confirmed = f.fingerprint();
                             b.confirmedAt = now;
                         }
                     }
@@ -595,9 +585,11 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
-    private record Sent(Block block, boolean figures, int used, int refunded, long charged, int returned, long tokensReturned,
-            int streamsReturned, boolean close,
-            long fingerprint, List<Ledger> ledger) {}
+    private record Sent(Figures at, boolean figures, boolean close, List<Ledger> ledger) {
+        Block block() {
+            return at.block();
+        }
+    }
 
     /** One statement for every block with something to say; true when it was written (or nothing was due). */
     boolean flushNow() {
@@ -623,9 +615,7 @@ final class QuotaLeases implements AutoCloseable {
                         // apart. Its ledger rows are written at every flush.
                         boolean figures = close || (b.retired && b.fingerprint() != b.confirmed) || now - b.confirmedAt > HEARTBEAT_NANOS;
                         if (figures || !b.ledger.isEmpty()) {
-                            sent.add(new Sent(b, figures, b.used, b.refunded, b.charged, b.returned, b.tokensReturned, b.streamsReturned, close,
-                                    b.fingerprint(),
-                                    List.copyOf(b.ledger)));
+                            sent.add(new Sent(b.figures(), figures, close, List.copyOf(b.ledger)));
                         }
                     }
                 }
@@ -647,7 +637,7 @@ final class QuotaLeases implements AutoCloseable {
                 synchronized (u) {
                     b.ledger.subList(0, s.ledger().size()).clear();
                     if (s.figures()) {
-                        b.confirmed = s.fingerprint();
+                        b.confirmed = s.at().fingerprint();
                         b.confirmedAt = now;
                     }
                     rows += s.ledger().size();
@@ -681,12 +671,12 @@ final class QuotaLeases implements AutoCloseable {
             ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().id));
             ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> leases.get(i).block().user.id));
             ps.setArray(3, GroupAdmission.array(c, "timestamptz", n, i -> Timestamp.from(leases.get(i).block().periodStart)));
-            ps.setArray(4, GroupAdmission.array(c, "int4", n, i -> leases.get(i).used()));
-            ps.setArray(5, GroupAdmission.array(c, "int4", n, i -> leases.get(i).refunded()));
-            ps.setArray(6, GroupAdmission.array(c, "int8", n, i -> leases.get(i).charged()));
-            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> leases.get(i).returned()));
-            ps.setArray(8, GroupAdmission.array(c, "int8", n, i -> leases.get(i).tokensReturned()));
-            ps.setArray(9, GroupAdmission.array(c, "int4", n, i -> leases.get(i).streamsReturned()));
+            ps.setArray(4, GroupAdmission.array(c, "int4", n, i -> leases.get(i).at().used()));
+            ps.setArray(5, GroupAdmission.array(c, "int4", n, i -> leases.get(i).at().refunded()));
+            ps.setArray(6, GroupAdmission.array(c, "int8", n, i -> leases.get(i).at().charged()));
+            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> leases.get(i).at().returned()));
+            ps.setArray(8, GroupAdmission.array(c, "int8", n, i -> leases.get(i).at().tokensReturned()));
+            ps.setArray(9, GroupAdmission.array(c, "int4", n, i -> leases.get(i).at().streamsReturned()));
             ps.setArray(10, GroupAdmission.array(c, "bool", n, i -> leases.get(i).close()));
             ps.setArray(11, GroupAdmission.array(c, "uuid", m, i -> rows.get(i).requestId()));
             ps.setArray(12, GroupAdmission.array(c, "uuid", m, i -> rowBlocks.get(i).user.id));
