@@ -61,9 +61,9 @@ public final class DurableQueue<T> {
                 + " where status = '" + t.claimedStatus() + "' and locked_by = ?";
         // A row scheduled ahead and never tried (a reminder for next week, the next hour's pruning) is not
         // backlog: it counts towards neither depth nor age until it falls due, and then ages from that moment.
-        String scheduledAhead = "status = 'pending' and attempts = 0 and " + t.dueColumn() + " > now()";
-        String open = "status in ('pending', 'failed', '" + t.claimedStatus() + "') and not (" + scheduledAhead + ")";
-        String waitingSince = "case when status = 'pending' and attempts = 0 then greatest(created_at, " + t.dueColumn() + ") else created_at end";
+        String untried = "status = 'pending' and attempts = 0";
+        String open = "status in ('pending', 'failed', '" + t.claimedStatus() + "') and not (" + untried + " and " + t.dueColumn() + " > now())";
+        String waitingSince = "case when " + untried + " then greatest(created_at, " + t.dueColumn() + ") else created_at end";
         this.stats = "select count(*) filter (where " + open + "),"
                 + " coalesce(extract(epoch from now() - min(" + waitingSince + ") filter (where " + open + ")), 0),"
                 + " count(*) filter (where status = 'dead')"
