@@ -11,12 +11,10 @@ import dev.gatehouse.quota.Admission.Reason;
 import dev.gatehouse.quota.Admission.Rejected;
 import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.Seeds;
+import dev.gatehouse.support.CuttableDataSource;
 import dev.gatehouse.support.TestDatabase;
 import dev.gatehouse.support.Users;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,20 +41,6 @@ class QuotaLeasesTest {
     @AfterAll
     static void tearDown() {
         db.close();
-    }
-
-    /** A data source that can be cut off, as an instance that lost its database (or died) sees it. */
-    private static DataSource cuttable(DataSource real, AtomicBoolean cut) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, m, args) -> {
-            if (m.getName().equals("getConnection") && cut.get()) {
-                throw new SQLTransientConnectionException("cut off by the test");
-            }
-            try {
-                return m.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
     }
 
     private static Map<String, Object> period(AuthUser u) throws Exception {
@@ -153,7 +136,7 @@ class QuotaLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "dead");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 12, null, 1000, 100, 2));
         AtomicBoolean cut = new AtomicBoolean();
-        QuotaGate dying = new QuotaGate(cuttable(db.dataSource(), cut));
+        QuotaGate dying = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut));
         int admittedByTheDead = 0;
         for (int i = 0; i < 4; i++) { // leases of 1, 2 and 4 requests
             admittedByTheDead += dying.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)) instanceof Admitted ? 1 : 0;
@@ -215,7 +198,7 @@ class QuotaLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "flushless");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 100, 10_000L, 1000, 100, 2));
         AtomicBoolean cut = new AtomicBoolean();
-        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+        try (QuotaGate gate = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut))) {
             Admitted first = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
             Admitted second = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50));
             Map<String, Object> taken = period(u);
@@ -267,7 +250,7 @@ class QuotaLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "local");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), 10, null, 60, 100, 2));
         AtomicBoolean cut = new AtomicBoolean();
-        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+        try (QuotaGate gate = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut))) {
             gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)); // a lease of 1
             Admitted first = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 10, 50)); // a lease of 2
             cut.set(true);

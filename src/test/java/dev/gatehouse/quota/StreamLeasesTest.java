@@ -13,12 +13,10 @@ import dev.gatehouse.quota.Admission.Rejected;
 import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.support.Postgrest;
 import dev.gatehouse.support.Seeds;
+import dev.gatehouse.support.CuttableDataSource;
 import dev.gatehouse.support.TestDatabase;
 import dev.gatehouse.support.Users;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +28,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,19 +47,6 @@ class StreamLeasesTest {
     @AfterAll
     static void tearDown() {
         db.close();
-    }
-
-    private static DataSource cuttable(DataSource real, AtomicBoolean cut) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, m, args) -> {
-            if (m.getName().equals("getConnection") && cut.get()) {
-                throw new SQLTransientConnectionException("cut off by the test");
-            }
-            try {
-                return m.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
     }
 
     private static QuotaGate.Ask stream(AuthUser u) {
@@ -169,7 +153,7 @@ class StreamLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "deadstreams");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
         AtomicBoolean cut = new AtomicBoolean();
-        QuotaGate dying = new QuotaGate(cuttable(db.dataSource(), cut));
+        QuotaGate dying = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut));
         try (QuotaGate alive = new QuotaGate(db.dataSource())) {
             assertThat(dying.admit(stream(u))).isInstanceOf(Admitted.class);
             assertThat(dying.admit(stream(u))).isInstanceOf(Admitted.class);
@@ -197,7 +181,7 @@ class StreamLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "unreachable");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 5));
         AtomicBoolean cut = new AtomicBoolean(true);
-        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+        try (QuotaGate gate = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut))) {
             assertThatThrownBy(() -> gate.admit(stream(u))).isInstanceOfSatisfying(Refusal.class, r -> {
                 assertThat(r.status()).isEqualTo(503);
                 assertThat(r.code()).isEqualTo("quota_unavailable");
@@ -212,7 +196,7 @@ class StreamLeasesTest {
         AuthUser u = Users.signUp(db.dataSource(), "again");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 1));
         AtomicBoolean cut = new AtomicBoolean();
-        try (QuotaGate gate = new QuotaGate(cuttable(db.dataSource(), cut))) {
+        try (QuotaGate gate = new QuotaGate(CuttableDataSource.of(db.dataSource(), cut))) {
             for (int i = 0; i < 3; i++) {
                 gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 5, 20));
             }
