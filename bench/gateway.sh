@@ -48,7 +48,10 @@ streams=$(( fds - 1000 ))
 [ "$streams" -gt 10000 ] && streams=10000
 # BENCH_STREAMS=N holds fewer (to look at that phase quickly); never more than the limit allows.
 [ -n "${BENCH_STREAMS:-}" ] && [ "$BENCH_STREAMS" -lt "$streams" ] && streams=$BENCH_STREAMS
-jvm=(-XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp")
+jvm=(-Dorg.slf4j.simpleLogger.defaultLogLevel=warn -DGATEHOUSE_LOG_LEVEL=WARN -cp "$cp")
+# The upstream and the load generator run G1; the service runs BENCH_SERVICE_GC (default: G1, as the
+# JVM picks on this machine; -XX:+UseZGC to compare a concurrent collector).
+service_gc="${BENCH_SERVICE_GC:--XX:+UseG1GC}"
 # The streams phase's upstream speaks HTTP/2 over TLS, as providers' APIs do: a throwaway self-signed
 # key for 127.0.0.1 (JDK keytool), and a trust store holding only its certificate for the service.
 pass="bench-$RANDOM$RANDOM"
@@ -57,7 +60,7 @@ keytool -genkeypair -alias bench -keyalg EC -groupname secp256r1 -dname CN=127.0
 keytool -exportcert -alias bench -keystore "$work/upstream.p12" -storepass "$pass" -file "$work/upstream.crt" >/dev/null 2>&1
 keytool -importcert -noprompt -alias bench -file "$work/upstream.crt" -storetype PKCS12 -keystore "$work/trust.p12" \
   -storepass "$pass" >/dev/null 2>&1
-java -Xmx1g "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" "$work/upstream.p12" "$pass" &
+java -Xmx1g -XX:+UseG1GC "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" "$work/upstream.p12" "$pass" &
 pids+=($!)
 for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/upstream-port" ] || { echo "the bench upstream did not start" >&2; exit 1; }
@@ -65,11 +68,11 @@ for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}"
 # BENCH_SERVICE_JAVA_OPTS: extra JVM options for the service alone (e.g. -Djdk.pollerMode=1 to compare).
 # shellcheck disable=SC2086
 java -Xmx1g -Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword="$pass" -Djavax.net.ssl.trustStoreType=PKCS12 \
-  ${BENCH_SERVICE_JAVA_OPTS:-} "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" \
+  $service_gc ${BENCH_SERVICE_JAVA_OPTS:-} "${jvm[@]}" dev.gatehouse.bench.GatewayBench serve "$work/endpoints" "http://127.0.0.1:$(cat "$work/upstream-port")" "$bound" \
   "https://127.0.0.1:$(cat "$work/upstream-port.tls")" &
 pids+=($!)
 for _ in $(seq 1 240); do [ -s "$work/endpoints" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/endpoints" ] || { echo "the bench service did not start" >&2; exit 1; }
 echo "service up; streams phase: $streams streams (open-files limit $fds); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-timeout "$bound" java -Xmx2g "${jvm[@]}" dev.gatehouse.bench.GatewayBench load "$work/endpoints" "$streams" bench/RESULTS.md "$@"
+timeout "$bound" java -Xmx2g -XX:+UseG1GC "${jvm[@]}" dev.gatehouse.bench.GatewayBench load "$work/endpoints" "$streams" bench/RESULTS.md "$@"
 echo "wrote bench/RESULTS.md"

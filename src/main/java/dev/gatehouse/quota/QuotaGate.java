@@ -231,6 +231,11 @@ public final class QuotaGate implements AutoCloseable {
         }
     }
 
+    /** The most users' lease takes one round trip has carried (0 with leases off). */
+    int largestLeaseTakeGroup() {
+        return leases == null ? 0 : leases.largestTakeGroup();
+    }
+
     /** Who is told about admissions and charges (the edge reports what a finished request used). */
     public QuotaEvents events() {
         return events;

@@ -3,18 +3,15 @@ package dev.gatehouse.quota;
 import dev.gatehouse.quota.QuotaGate.Ask;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -49,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
-    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** How long a block may admit after it was taken: the bound on a plan change made elsewhere. */
     static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -66,14 +62,10 @@ final class QuotaLeases implements AutoCloseable {
     /** private.ai_reservation_ttl(): a settlement later than this is lost. */
     private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
     /**
-     * Lease takes in flight at once, each holding one pooled connection: a burst of users taking
-     * leases (thousands of streams opening) never takes the connections the flusher and the
-     * settler need. A take that finds no lane within {@link #TAKE_WAIT_NANOS} fails closed (503).
+     * How long a request waits for its lease to be taken (in a group, {@link LeaseTakes}) before it fails
+     * closed (503): far above any healthy take.
      */
-    static final int TAKE_LANES = 4;
     static final long TAKE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** A take slower than this is logged, with where its time went: the lanes' queue, or Postgres. */
-    private static final long SLOW_TAKE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
 
     /** The plan rules a lease carries, checked against each request it admits. */
@@ -118,21 +110,23 @@ final class QuotaLeases implements AutoCloseable {
         long confirmed;
         long confirmedAt;
 
-        Block(UUID id, User user, Rules rules, ResultSet rs, long need, boolean stream, long now) throws SQLException {
+        Block(UUID id, User user, LeaseTakes.Answer a, long need, boolean stream, long now) {
+            Limits l = a.limits();
             this.id = id;
             this.user = user;
-            this.rules = rules;
-            this.periodStart = rs.getTimestamp("period_start").toInstant();
-            this.periodEnd = rs.getTimestamp("period_end").toInstant();
+            this.rules = new Rules(l.planId(), l.rpmLimit(), l.requestsLimit(), l.tokensLimit(), a.maxOutputTokens(), a.models(), a.tasks(),
+                    a.rawChat());
+            this.periodStart = l.periodStart();
+            this.periodEnd = l.periodEnd();
             this.takenAt = now;
-            this.requests = rs.getInt("lease_requests");
-            this.tokens = rs.getLong("lease_tokens");
-            this.streams = rs.getInt("lease_streams");
+            this.requests = a.leaseRequests();
+            this.tokens = a.leaseTokens();
+            this.streams = a.leaseStreams();
             this.streamsUsed = stream ? 1 : 0;
             this.streamsActive = streamsUsed;
-            this.bucketAfterFirst = rs.getDouble("rate_tokens");
-            this.requestsUsedAfterFirst = rs.getInt("requests_used");
-            this.tokensUsedAfterFirst = rs.getLong("tokens_used");
+            this.bucketAfterFirst = a.rateTokens();
+            this.requestsUsedAfterFirst = l.requestsUsed();
+            this.tokensUsedAfterFirst = l.tokensUsed();
             this.firstNeed = need;
             this.inflight = need;
             this.confirmedAt = now;
@@ -229,7 +223,7 @@ final class QuotaLeases implements AutoCloseable {
     private final Map<UUID, Held> admitted = new ConcurrentHashMap<>();
     /** Streams admitted from a lease whose slot is not yet free. */
     private final Set<UUID> streaming = ConcurrentHashMap.newKeySet();
-    private final Semaphore lanes = new Semaphore(TAKE_LANES, true);
+    private final LeaseTakes takes;
     private final ReentrantLock flushing = new ReentrantLock();
     private final QuotaEvents events;
     private final Thread flusher;
@@ -238,6 +232,7 @@ final class QuotaLeases implements AutoCloseable {
     QuotaLeases(DataSource db, QuotaEvents events) {
         this.db = db;
         this.events = events;
+        this.takes = new LeaseTakes(db);
         this.flusher = Thread.ofVirtual().name("quota-lease-flusher").start(this::flushContinuously);
     }
 
@@ -327,73 +322,27 @@ final class QuotaLeases implements AutoCloseable {
         return new Taking(UUID.randomUUID(), block, streams, old);
     }
 
-    /** Outside the user's lock: takes a lease in Postgres for {@code ask} through one of {@link #TAKE_LANES} lanes. */
+    /** The most lease takes one round trip has carried so far. */
+    int largestTakeGroup() {
+        return takes.largestGroup();
+    }
+
+    /** Outside the user's lock: takes a lease in Postgres for {@code ask}, in a group with the other users' takes waiting then. */
     private Admission take(User u, Ask ask, Taking t, long deadline) throws SQLException {
         Block taken = null;
-        boolean lane = false;
         boolean applied = false;
-        long asked = System.nanoTime();
-        long laneAt = asked;
-        long pooledAt = 0; // when the pool handed the take its connection
         try {
-            lane = lanes.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-            laneAt = System.nanoTime();
-            if (!lane) {
-                throw new SQLException("no quota lease lane free within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
+            List<LeaseTakes.Old> old = t.old().stream().map(f -> new LeaseTakes.Old(f.block().id, f.used(), f.returned(), f.tokensReturned(),
+                    f.streamsReturned(), f.refunded(), f.charged())).toList();
+            LeaseTakes.Answer a = takes.take(new LeaseTakes.Ask1(ask, t.leaseId(), t.block(), t.streams(), old), deadline);
+            applied = true;
+            if (!a.admitted()) {
+                return new Admission.Rejected(Admission.Reason.of(a.reason()), a.retryAfterSeconds(), a.limits());
             }
-            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
-                pooledAt = System.nanoTime();
-                List<Figures> old = t.old();
-                int n = old.size();
-                ps.setObject(1, ask.userId());
-                ps.setObject(2, t.leaseId());
-                ps.setString(3, ask.model());
-                ps.setString(4, ask.task());
-                ps.setBoolean(5, ask.stream());
-                ps.setInt(6, ask.promptTokens());
-                ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
-                ps.setObject(8, ask.apiKeyId());
-                ps.setInt(9, t.block());
-                ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
-                ps.setInt(11, t.streams());
-                ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> old.get(i).block().id));
-                ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> old.get(i).used()));
-                ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> old.get(i).returned()));
-                ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> old.get(i).tokensReturned()));
-                ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> old.get(i).streamsReturned()));
-                ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> old.get(i).refunded()));
-                ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> old.get(i).charged()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    applied = true;
-                    rs.next();
-                    Limits limits = GroupAdmission.limits(rs);
-                    if (!rs.getBoolean("admitted")) {
-                        return new Admission.Rejected(Admission.Reason.of(rs.getString("reason")), rs.getInt("retry_after_seconds"), limits);
-                    }
-                    int granted = rs.getInt("granted_output_tokens");
-                    long need = (long) Math.max(ask.promptTokens(), 0) + granted;
-                    Rules rules = new Rules(rs.getString("plan_id"), rs.getInt("rpm_limit"), (Integer) rs.getObject("requests_limit"),
-                            (Long) rs.getObject("tokens_limit"), rs.getInt("max_output_tokens"),
-                            Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_models").getArray())),
-                            Set.copyOf(Arrays.asList((String[]) rs.getArray("allowed_tasks").getArray())), rs.getBoolean("allow_raw_chat"));
-                    taken = new Block(t.leaseId(), u, rules, rs, need, ask.stream(), System.nanoTime());
-                    return new Admission.Admitted(ask.requestId(), granted, limits);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while waiting for a quota lease lane", "08000");
+            long need = (long) Math.max(ask.promptTokens(), 0) + a.grantedOutputTokens();
+            taken = new Block(t.leaseId(), u, a, need, ask.stream(), System.nanoTime());
+            return new Admission.Admitted(ask.requestId(), a.grantedOutputTokens(), a.limits());
         } finally {
-            if (lane) {
-                lanes.release();
-                long done = System.nanoTime();
-                if (done - asked > SLOW_TAKE_NANOS) {
-                    long pooled = pooledAt == 0 ? done : pooledAt;
-                    log.warn("taking a quota lease took {} ms: {} ms waiting for a lane, {} ms for a pooled connection, {} ms for the statement (until this thread ran again)",
-                            TimeUnit.NANOSECONDS.toMillis(done - asked), TimeUnit.NANOSECONDS.toMillis(laneAt - asked),
-                            TimeUnit.NANOSECONDS.toMillis(pooled - laneAt), TimeUnit.NANOSECONDS.toMillis(done - pooled));
-                }
-            }
             synchronized (u) {
                 u.taking = false;
                 if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
@@ -698,6 +647,7 @@ final class QuotaLeases implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        takes.close();
         flusher.interrupt();
         try {
             flusher.join(java.time.Duration.ofSeconds(5));

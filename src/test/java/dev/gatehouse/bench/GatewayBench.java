@@ -236,12 +236,13 @@ public final class GatewayBench {
         long[] peak = {0, 0, 0};
         long[] afterGc = {-1, -1};
         // Once (nearly) every stream is live, a full GC on the service: the heap it keeps is what the streams hold.
-        // If they never all get there, at the latest when they should have.
-        long gcAt = System.nanoTime() + (long) ((plan.streams / (double) STREAMS_OPENED_PER_SECOND + 12) * 1e9);
+        // If they never all get there, at the latest 12 s after the last was asked for (a stop-the-world pause of up
+        // to 0.7 s: while streams are still being admitted it would add to their wait, so never during the ramp).
+        java.util.concurrent.atomic.AtomicLong gcAt = new java.util.concurrent.atomic.AtomicLong(); // 0: the ramp has not started
         Thread sampler = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    if (afterGc[0] < 0 && (client.liveStreams.get() >= 0.95 * plan.streams || System.nanoTime() >= gcAt)) {
+                    if (afterGc[0] < 0 && (client.liveStreams.get() >= 0.95 * plan.streams || (gcAt.get() != 0 && System.nanoTime() - gcAt.get() >= 0))) {
                         client.get(endpoints.get("control") + "/gc");
                         afterGc[0] = stats().get("heap_used");
                         afterGc[1] = client.liveStreams.get();
@@ -263,6 +264,7 @@ public final class GatewayBench {
         Sample warm = client.closed(gateway, 64, 5, LoadClient.STREAM_H2);
         log(String.format("streams warm-up over HTTP/2: %.0f streams/s, %d errors", warm.perSecond(), warm.errors()));
         log("holding " + plan.streams + " trickling streams");
+        gcAt.set(System.nanoTime() + (long) ((plan.streams / (double) STREAMS_OPENED_PER_SECOND + 12) * 1e9));
         LoadClient.Held held = client.hold(gateway, plan.streams, STREAMS_OPENED_PER_SECOND);
         sampler.interrupt();
         sampler.join();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -128,6 +129,69 @@ class QuotaLeasesTest {
                 assertThat(scalar("select count(*) from public.ai_usage where user_id = ?", u.id())).as(context).isEqualTo(admitted);
                 assertThat(scalar("select count(*) from private.ai_reservations where user_id = ?", u.id())).as(context).isZero();
             }
+        }
+    }
+
+    /**
+     * Many users' first requests at once on two instances: their lease takes go to Postgres in groups
+     * (LeaseTakes, private.ai_lease_many), several users in one round trip, and every user's limits still
+     * hold exactly, with everything given back once the leases are returned. Seeded: users, limits, bursts.
+     */
+    @Test
+    void leaseTakesGroupedAcrossUsersKeepEveryUsersLimitsExact() throws Exception {
+        Random random = Seeds.random("leaseTakesGroupedAcrossUsersKeepEveryUsersLimitsExact");
+        try (HikariDataSource second = Database.pool(db.url(), 12, "instance-b");
+                QuotaGate a = new QuotaGate(db.dataSource());
+                QuotaGate b = new QuotaGate(second);
+                ExecutorService pool = Executors.newFixedThreadPool(48)) {
+            for (int round = 0; round < 4; round++) {
+                int users = 12 + random.nextInt(20);
+                List<AuthUser> who = new ArrayList<>();
+                List<Integer> limits = new ArrayList<>();
+                List<Callable<Boolean>> calls = new ArrayList<>();
+                CountDownLatch start = new CountDownLatch(1);
+                for (int k = 0; k < users; k++) {
+                    int limit = 1 + random.nextInt(15);
+                    AuthUser u = Users.signUp(db.dataSource(), "grouped" + round + "-" + k);
+                    Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), limit, null, 100_000, 200, 50));
+                    who.add(u);
+                    limits.add(limit);
+                    int burst = 1 + random.nextInt(2 * limit + 3);
+                    for (int i = 0; i < burst; i++) {
+                        QuotaGate g = random.nextBoolean() ? a : b;
+                        int prompt = 1 + random.nextInt(100);
+                        calls.add(() -> {
+                            start.await();
+                            if (!(g.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, prompt, 50)) instanceof Admitted adm)) {
+                                return false;
+                            }
+                            g.settleLater(new Settlement(adm.requestId(), "completed", prompt, 10, "dev-echo", 1, "upstream"));
+                            return true;
+                        });
+                    }
+                }
+                java.util.Collections.shuffle(calls, random);
+                List<Future<Boolean>> results = calls.stream().map(pool::submit).toList();
+                start.countDown();
+                for (Future<Boolean> f : results) {
+                    f.get();
+                }
+                a.giveBackLeases();
+                b.giveBackLeases();
+                for (int k = 0; k < users; k++) {
+                    AuthUser u = who.get(k);
+                    String context = "round " + round + ", user " + k + ", limit " + limits.get(k);
+                    Map<String, Object> row = period(u);
+                    long ledger = scalar("select count(*) from public.ai_usage where user_id = ?", u.id());
+                    assertThat(ledger).as(context).isLessThanOrEqualTo(limits.get(k));
+                    assertThat(((Number) row.get("requests_used")).longValue()).as(context).isEqualTo(ledger);
+                    assertThat(row.get("tokens_reserved")).as(context).isEqualTo(0L);
+                    assertThat(row.get("rate_held")).as(context).isEqualTo(0);
+                    assertThat(scalar("select count(*) from private.ai_reservations where user_id = ?", u.id())).as(context).isZero();
+                }
+            }
+            assertThat(Math.max(a.largestLeaseTakeGroup(), b.largestLeaseTakeGroup()))
+                    .as("some round trip carried several users' lease takes").isGreaterThan(1);
         }
     }
 

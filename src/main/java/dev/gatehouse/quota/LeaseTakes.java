@@ -1,0 +1,275 @@
+package dev.gatehouse.quota;
+
+import dev.gatehouse.quota.QuotaGate.Ask;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Quota lease takes in groups (migration 20261207100000), as {@link GroupAdmission} groups admissions: a few
+ * lanes each take every lease take waiting at that moment (up to {@link #MAX_GROUP}) and send them in one
+ * round trip and one transaction ({@code private.ai_lease_many}); a take that finds a lane idle goes alone
+ * ({@code private.ai_lease}). Before, each take held a lane for its whole round trip, so when round trips
+ * stretched (10,000 streams opening on two shared cores) 4 lanes served a few dozen takes a second and the
+ * users behind them were refused after 10 s; grouped, the takes a round trip carries grow with the queue.
+ *
+ * <p>The caller keeps its deadline: a take still queued when it passes is withdrawn and fails closed
+ * ({@code 08000}, 503 {@code quota_unavailable}); a take already sent is always waited for, so a lease
+ * Postgres granted is never left unused with its first request reserved. A group that fails for any reason
+ * but an unreachable database is retried one take at a time, so one user's problem never refuses the others.
+ */
+final class LeaseTakes implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LeaseTakes.class);
+    private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String LEASE_MANY = "select * from private.ai_lease_many(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /** Groups in flight at once, each holding one pooled connection: the flusher and the settler always find theirs. */
+    static final int LANES = 4;
+    static final int MAX_GROUP = 64;
+    /** A group slower than this (queue wait included) is logged, with where its time went. */
+    private static final long SLOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** One of the user's older leases as a take sends it: cumulative figures, so sending one twice changes nothing. */
+    record Old(UUID id, int used, int returned, long tokensReturned, int streamsReturned, int refunded, long charged) {}
+
+    /** A take: the request that needs it, the lease's id and size, and the user's older leases to settle first. */
+    record Ask1(Ask ask, UUID leaseId, int block, int streams, List<Old> old) {}
+
+    /** Postgres' answer to one take: the admission's figures and, when admitted, what the lease holds and its plan's rules. */
+    record Answer(boolean admitted, String reason, int retryAfterSeconds, Limits limits, int grantedOutputTokens, double rateTokens,
+            int leaseRequests, long leaseTokens, int leaseStreams, int maxOutputTokens, Set<String> models, Set<String> tasks,
+            boolean rawChat) {}
+
+    private record Waiting(Ask1 take, long queuedAt, CompletableFuture<Answer> answer) {}
+
+    private final DataSource db;
+    private final BlockingQueue<Waiting> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> lanes = new ArrayList<>();
+    private final AtomicInteger largest = new AtomicInteger();
+    private volatile boolean closed;
+
+    LeaseTakes(DataSource db) {
+        this.db = db;
+        for (int i = 0; i < LANES; i++) {
+            lanes.add(Thread.ofVirtual().name("quota-lease-take-" + i).start(this::serve));
+        }
+    }
+
+    /**
+     * Takes {@code t}'s lease, waiting at most until {@code deadline} (System.nanoTime()) for a lane to send it;
+     * throws what the database threw, or {@code 08000} when no lane sent it in time.
+     */
+    Answer take(Ask1 t, long deadline) throws SQLException {
+        Waiting w = new Waiting(t, System.nanoTime(), new CompletableFuture<>());
+        if (closed) {
+            return one(t);
+        }
+        queue.add(w);
+        if (closed && queue.remove(w)) {
+            return one(t); // closed while queueing: no lane will send it
+        }
+        try {
+            try {
+                return w.answer().get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (queue.remove(w)) {
+                    throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS) + " s", "08000");
+                }
+                return w.answer().get(); // already sent: its answer is on its way, and a granted lease must not be lost
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new IllegalStateException("taking a quota lease failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for a quota lease", "08000");
+        }
+    }
+
+    private void serve() {
+        List<Waiting> group = new ArrayList<>(MAX_GROUP);
+        while (!closed) {
+            try {
+                group.add(queue.take());
+                queue.drainTo(group, MAX_GROUP - 1);
+                send(group);
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException | Error e) {
+                log.error("a quota lease lane hit an unexpected failure; it carries on", e);
+            } finally {
+                for (Waiting w : group) {
+                    if (!w.answer().isDone()) {
+                        w.answer().completeExceptionally(new SQLTransientConnectionException("quota lease lane failed"));
+                    }
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void send(List<Waiting> group) {
+        long sent = System.nanoTime();
+        largest.accumulateAndGet(group.size(), Math::max);
+        try {
+            if (group.size() > 1) {
+                try {
+                    List<Answer> answers = many(group.stream().map(Waiting::take).toList());
+                    for (int i = 0; i < group.size(); i++) {
+                        group.get(i).answer().complete(answers.get(i));
+                    }
+                    return;
+                } catch (SQLException e) {
+                    if (GroupAdmission.unreachable(e)) {
+                        group.forEach(w -> w.answer().completeExceptionally(e));
+                        return;
+                    }
+                    log.debug("taking {} quota leases in one group failed ({}: {}); taking them one by one", group.size(), e.getSQLState(),
+                            e.getMessage());
+                }
+            }
+            for (Waiting w : group) {
+                try {
+                    w.answer().complete(one(w.take()));
+                } catch (SQLException | RuntimeException e) {
+                    w.answer().completeExceptionally(e);
+                }
+            }
+        } finally {
+            long done = System.nanoTime();
+            long queued = sent - group.getFirst().queuedAt();
+            if (done - group.getFirst().queuedAt() > SLOW_NANOS) {
+                log.warn("a group of {} quota lease takes took {} ms: the oldest waited {} ms for a lane, the statement {} ms (until its lane ran again)",
+                        group.size(), TimeUnit.NANOSECONDS.toMillis(done - sent + queued), TimeUnit.NANOSECONDS.toMillis(queued),
+                        TimeUnit.NANOSECONDS.toMillis(done - sent));
+            }
+        }
+    }
+
+    private Answer one(Ask1 t) throws SQLException {
+        return GroupAdmission.retryingDeadlocks(() -> oneAttempt(t));
+    }
+
+    private Answer oneAttempt(Ask1 t) throws SQLException {
+        Ask ask = t.ask();
+        List<Old> old = t.old();
+        int n = old.size();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
+            ps.setObject(1, ask.userId());
+            ps.setObject(2, t.leaseId());
+            ps.setString(3, ask.model());
+            ps.setString(4, ask.task());
+            ps.setBoolean(5, ask.stream());
+            ps.setInt(6, ask.promptTokens());
+            ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
+            ps.setObject(8, ask.apiKeyId());
+            ps.setInt(9, t.block());
+            ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
+            ps.setInt(11, t.streams());
+            ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> old.get(i).id()));
+            ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> old.get(i).used()));
+            ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> old.get(i).returned()));
+            ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> old.get(i).tokensReturned()));
+            ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> old.get(i).streamsReturned()));
+            ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> old.get(i).refunded()));
+            ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> old.get(i).charged()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return read(rs);
+            }
+        }
+    }
+
+    private List<Answer> many(List<Ask1> takes) throws SQLException {
+        int n = takes.size();
+        List<Integer> oldSlots = new ArrayList<>();
+        List<Old> old = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (Old o : takes.get(i).old()) {
+                oldSlots.add(i + 1);
+                old.add(o);
+            }
+        }
+        int m = old.size();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE_MANY)) {
+            ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).ask().userId()));
+            ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).leaseId()));
+            ps.setArray(3, GroupAdmission.array(c, "text", n, i -> takes.get(i).ask().model()));
+            ps.setArray(4, GroupAdmission.array(c, "text", n, i -> takes.get(i).ask().task()));
+            ps.setArray(5, GroupAdmission.array(c, "bool", n, i -> takes.get(i).ask().stream()));
+            ps.setArray(6, GroupAdmission.array(c, "int4", n, i -> takes.get(i).ask().promptTokens()));
+            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> takes.get(i).ask().requestedOutputTokens()));
+            ps.setArray(8, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).ask().apiKeyId()));
+            ps.setArray(9, GroupAdmission.array(c, "int4", n, i -> takes.get(i).block()));
+            ps.setArray(10, GroupAdmission.array(c, "int4", n, i -> takes.get(i).streams()));
+            ps.setArray(11, GroupAdmission.array(c, "int4", m, oldSlots::get));
+            ps.setArray(12, GroupAdmission.array(c, "uuid", m, i -> old.get(i).id()));
+            ps.setArray(13, GroupAdmission.array(c, "int4", m, i -> old.get(i).used()));
+            ps.setArray(14, GroupAdmission.array(c, "int4", m, i -> old.get(i).returned()));
+            ps.setArray(15, GroupAdmission.array(c, "int8", m, i -> old.get(i).tokensReturned()));
+            ps.setArray(16, GroupAdmission.array(c, "int4", m, i -> old.get(i).streamsReturned()));
+            ps.setArray(17, GroupAdmission.array(c, "int4", m, i -> old.get(i).refunded()));
+            ps.setArray(18, GroupAdmission.array(c, "int8", m, i -> old.get(i).charged()));
+            Answer[] answers = new Answer[n];
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    answers[rs.getInt("slot") - 1] = read(rs);
+                }
+            }
+            for (Answer a : answers) {
+                if (a == null) {
+                    throw new SQLException("ai_lease_many answered fewer rows than it was asked", "XX000");
+                }
+            }
+            return List.of(answers);
+        }
+    }
+
+    private static Answer read(ResultSet rs) throws SQLException {
+        Limits limits = GroupAdmission.limits(rs);
+        boolean admitted = rs.getBoolean("admitted");
+        return new Answer(admitted, rs.getString("reason"), rs.getInt("retry_after_seconds"), limits, rs.getInt("granted_output_tokens"),
+                rs.getDouble("rate_tokens"), rs.getInt("lease_requests"), rs.getLong("lease_tokens"), rs.getInt("lease_streams"),
+                rs.getInt("max_output_tokens"), texts(rs, "allowed_models"), texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
+    }
+
+    private static Set<String> texts(ResultSet rs, String column) throws SQLException {
+        java.sql.Array a = rs.getArray(column);
+        return a == null ? Set.of() : Set.copyOf(Arrays.asList((String[]) a.getArray()));
+    }
+
+    /** The most takes one round trip has carried so far. */
+    int largestGroup() {
+        return largest.get();
+    }
+
+    /** Stops the lanes; takes from now on go alone. Waiting takes are sent first. */
+    @Override
+    public void close() {
+        closed = true;
+        lanes.forEach(Thread::interrupt);
+        List<Waiting> left = new ArrayList<>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) {
+            send(left);
+        }
+    }
+}
