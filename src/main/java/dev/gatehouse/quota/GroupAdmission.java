@@ -9,14 +9,8 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -40,100 +34,19 @@ final class GroupAdmission implements AutoCloseable {
     /** How long a caller waits for its lane before failing closed; far above any healthy admission. */
     private static final long WAIT_SECONDS = 30;
 
-    private record Waiting(Ask ask, CompletableFuture<Admission> result) {}
-
     private final DataSource db;
-    private final BlockingQueue<Waiting> queue = new LinkedBlockingQueue<>();
-    private final List<Thread> lanes = new ArrayList<>();
-    private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+    private final Grouped<Ask, Admission> groups;
 
     /** @param lanes how many groups may be in flight at once (each holds one pooled connection); 0: every caller alone */
     GroupAdmission(DataSource db, int lanes) {
         this.db = db;
-        for (int i = 0; i < lanes; i++) {
-            this.lanes.add(Thread.ofVirtual().name("quota-admission-" + i).start(this::serve));
-        }
+        this.groups = new Grouped<>("quota admission", lanes, MAX_GROUP, this::one, this::many);
     }
 
     /** Admits {@code ask}; throws what the database threw (the gate decides what the caller hears). */
     Admission admit(Ask ask) throws SQLException {
-        if (closed || lanes.isEmpty()) {
-            return one(ask);
-        }
-        Waiting w = new Waiting(ask, new CompletableFuture<>());
-        queue.add(w);
-        if (closed && queue.remove(w)) {
-            return one(ask); // closed while queueing: no lane will take it
-        }
-        try {
-            return w.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new IllegalStateException("admission failed", e.getCause());
-        } catch (TimeoutException e) {
-            throw new SQLTransientConnectionException("no admission lane answered within " + WAIT_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLTransientConnectionException("interrupted while waiting for admission");
-        }
-    }
-
-    private void serve() {
-        List<Waiting> group = new ArrayList<>(MAX_GROUP);
-        while (!closed) {
-            try {
-                group.add(queue.take());
-                queue.drainTo(group, MAX_GROUP - 1);
-                admitGroup(group);
-            } catch (InterruptedException e) {
-                break;
-            } catch (RuntimeException | Error e) {
-                log.error("an admission lane hit an unexpected failure; it carries on", e);
-            } finally {
-                for (Waiting w : group) {
-                    // Only those a failure left unanswered: an exception each (stack trace filled) for every
-                    // admitted caller was a per-request cost.
-                    if (!w.result().isDone()) {
-                        w.result().completeExceptionally(new SQLTransientConnectionException("admission lane failed"));
-                    }
-                }
-                group.clear();
-            }
-        }
-    }
-
-    private void admitGroup(List<Waiting> group) {
-        largest.accumulateAndGet(group.size(), Math::max);
-        if (group.size() > 1) {
-            try {
-                List<Admission> results = many(group.stream().map(Waiting::ask).toList());
-                for (int i = 0; i < group.size(); i++) {
-                    group.get(i).result().complete(results.get(i));
-                }
-                return;
-            } catch (SQLException e) {
-                if (unreachable(e)) {
-                    group.forEach(w -> w.result().completeExceptionally(e));
-                    return;
-                }
-                log.debug("group admission of {} failed ({}: {}); admitting them one by one", group.size(), e.getSQLState(), e.getMessage());
-            }
-        }
-        for (Waiting w : group) {
-            try {
-                w.result().complete(one(w.ask()));
-            } catch (SQLException | RuntimeException e) {
-                w.result().completeExceptionally(e);
-            }
-        }
-    }
-
-    /** No connection, or it broke: every retry would wait for the pool again, so the whole group fails closed now. */
-    static boolean unreachable(SQLException e) {
-        return e instanceof SQLTransientConnectionException || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
+        return groups.send(ask, System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS),
+                () -> new SQLTransientConnectionException("no admission lane answered within " + WAIT_SECONDS + " s"));
     }
 
     private Admission one(Ask ask) throws SQLException {
@@ -247,16 +160,12 @@ final class GroupAdmission implements AutoCloseable {
 
     /** The most admissions one round trip has carried so far. */
     int largestGroup() {
-        return largest.get();
+        return groups.largestGroup();
     }
 
     /** Stops the lanes; admissions from now on go alone. Waiting callers are answered first. */
     @Override
     public void close() {
-        closed = true;
-        lanes.forEach(Thread::interrupt);
-        List<Waiting> left = new ArrayList<>();
-        queue.drainTo(left);
-        admitGroup(left);
+        groups.close();
     }
 }

@@ -5,22 +5,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Quota lease takes in groups (migration 20261207100000), as {@link GroupAdmission} groups admissions: a few
@@ -36,14 +27,11 @@ import org.slf4j.LoggerFactory;
  * but an unreachable database is retried one take at a time, so one user's problem never refuses the others.
  */
 final class LeaseTakes implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LeaseTakes.class);
     private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String LEASE_MANY = "select * from private.ai_lease_many(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     /** Groups in flight at once, each holding one pooled connection: the flusher and the settler always find theirs. */
     static final int LANES = 4;
     static final int MAX_GROUP = 64;
-    /** A group slower than this (queue wait included) is logged, with where its time went. */
-    private static final long SLOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** One of the user's older leases as a take sends it: cumulative figures, so sending one twice changes nothing. */
     record Old(UUID id, int used, int returned, long tokensReturned, int streamsReturned, int refunded, long charged) {}
@@ -56,19 +44,12 @@ final class LeaseTakes implements AutoCloseable {
             int leaseRequests, long leaseTokens, int leaseStreams, int maxOutputTokens, Set<String> models, Set<String> tasks,
             boolean rawChat) {}
 
-    private record Waiting(Ask1 take, long queuedAt, CompletableFuture<Answer> answer) {}
-
     private final DataSource db;
-    private final BlockingQueue<Waiting> queue = new LinkedBlockingQueue<>();
-    private final List<Thread> lanes = new ArrayList<>();
-    private final AtomicInteger largest = new AtomicInteger();
-    private volatile boolean closed;
+    private final Grouped<Ask1, Answer> groups;
 
     LeaseTakes(DataSource db) {
         this.db = db;
-        for (int i = 0; i < LANES; i++) {
-            lanes.add(Thread.ofVirtual().name("quota-lease-take-" + i).start(this::serve));
-        }
+        this.groups = new Grouped<>("quota lease take", LANES, MAX_GROUP, this::one, this::many);
     }
 
     /**
@@ -76,92 +57,8 @@ final class LeaseTakes implements AutoCloseable {
      * throws what the database threw, or {@code 08000} when no lane sent it in time.
      */
     Answer take(Ask1 t, long deadline) throws SQLException {
-        Waiting w = new Waiting(t, System.nanoTime(), new CompletableFuture<>());
-        if (closed) {
-            return one(t);
-        }
-        queue.add(w);
-        if (closed && queue.remove(w)) {
-            return one(t); // closed while queueing: no lane will send it
-        }
-        try {
-            try {
-                return w.answer().get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (queue.remove(w)) {
-                    throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS) + " s", "08000");
-                }
-                return w.answer().get(); // already sent: its answer is on its way, and a granted lease must not be lost
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new IllegalStateException("taking a quota lease failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while waiting for a quota lease", "08000");
-        }
-    }
-
-    private void serve() {
-        List<Waiting> group = new ArrayList<>(MAX_GROUP);
-        while (!closed) {
-            try {
-                group.add(queue.take());
-                queue.drainTo(group, MAX_GROUP - 1);
-                send(group);
-            } catch (InterruptedException e) {
-                break;
-            } catch (RuntimeException | Error e) {
-                log.error("a quota lease lane hit an unexpected failure; it carries on", e);
-            } finally {
-                for (Waiting w : group) {
-                    if (!w.answer().isDone()) {
-                        w.answer().completeExceptionally(new SQLTransientConnectionException("quota lease lane failed"));
-                    }
-                }
-                group.clear();
-            }
-        }
-    }
-
-    private void send(List<Waiting> group) {
-        long sent = System.nanoTime();
-        largest.accumulateAndGet(group.size(), Math::max);
-        try {
-            if (group.size() > 1) {
-                try {
-                    List<Answer> answers = many(group.stream().map(Waiting::take).toList());
-                    for (int i = 0; i < group.size(); i++) {
-                        group.get(i).answer().complete(answers.get(i));
-                    }
-                    return;
-                } catch (SQLException e) {
-                    if (GroupAdmission.unreachable(e)) {
-                        group.forEach(w -> w.answer().completeExceptionally(e));
-                        return;
-                    }
-                    log.debug("taking {} quota leases in one group failed ({}: {}); taking them one by one", group.size(), e.getSQLState(),
-                            e.getMessage());
-                }
-            }
-            for (Waiting w : group) {
-                try {
-                    w.answer().complete(one(w.take()));
-                } catch (SQLException | RuntimeException e) {
-                    w.answer().completeExceptionally(e);
-                }
-            }
-        } finally {
-            long done = System.nanoTime();
-            long queued = sent - group.getFirst().queuedAt();
-            if (done - group.getFirst().queuedAt() > SLOW_NANOS) {
-                log.warn("a group of {} quota lease takes took {} ms: the oldest waited {} ms for a lane, the statement {} ms (until its lane ran again)",
-                        group.size(), TimeUnit.NANOSECONDS.toMillis(done - sent + queued), TimeUnit.NANOSECONDS.toMillis(queued),
-                        TimeUnit.NANOSECONDS.toMillis(done - sent));
-            }
-        }
+        return groups.send(t, deadline,
+                () -> new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS) + " s", "08000"));
     }
 
     private Answer one(Ask1 t) throws SQLException {
@@ -258,18 +155,12 @@ final class LeaseTakes implements AutoCloseable {
 
     /** The most takes one round trip has carried so far. */
     int largestGroup() {
-        return largest.get();
+        return groups.largestGroup();
     }
 
     /** Stops the lanes; takes from now on go alone. Waiting takes are sent first. */
     @Override
     public void close() {
-        closed = true;
-        lanes.forEach(Thread::interrupt);
-        List<Waiting> left = new ArrayList<>();
-        queue.drainTo(left);
-        if (!left.isEmpty()) {
-            send(left);
-        }
+        groups.close();
     }
 }

@@ -1,0 +1,176 @@
+package dev.gatehouse.quota;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Statements grouped like group commit, for {@link GroupAdmission} and {@link LeaseTakes}: a few lanes each
+ * take every item waiting at that moment (up to a group's size) and send them in one round trip
+ * ({@code many}); an item that finds a lane idle goes alone ({@code one}). A group that fails for any reason
+ * but an unreachable database is sent again one item at a time, so one caller's problem never fails the others.
+ *
+ * <p>A caller waits until its deadline: an item still queued then is withdrawn and fails closed; an item
+ * already sent is always waited for, so what Postgres granted (a reservation, a lease) is never left without
+ * its caller.
+ */
+final class Grouped<T, R> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Grouped.class);
+    /** A group slower than this (queue wait included) is logged, with where its time went. */
+    private static final long SLOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    interface One<T, R> {
+        R send(T item) throws SQLException;
+    }
+
+    interface Many<T, R> {
+        /** One answer per item, in the items' order. */
+        List<R> send(List<T> items) throws SQLException;
+    }
+
+    private record Waiting<T, R>(T item, long queuedAt, CompletableFuture<R> answer) {}
+
+    private final String what;
+    private final int maxGroup;
+    private final One<T, R> one;
+    private final Many<T, R> many;
+    private final BlockingQueue<Waiting<T, R>> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> lanes = new ArrayList<>();
+    private final AtomicInteger largest = new AtomicInteger();
+    private volatile boolean closed;
+
+    /** @param lanes how many groups may be in flight at once (each holds one pooled connection); 0: every item alone */
+    Grouped(String what, int lanes, int maxGroup, One<T, R> one, Many<T, R> many) {
+        this.what = what;
+        this.maxGroup = maxGroup;
+        this.one = one;
+        this.many = many;
+        for (int i = 0; i < lanes; i++) {
+            this.lanes.add(Thread.ofVirtual().name(what.replace(' ', '-') + "-" + i).start(this::serve));
+        }
+    }
+
+    /** Sends {@code item} in the next group; throws what the database threw, or {@code late}'s exception when no lane sent it by {@code deadline}. */
+    R send(T item, long deadline, Supplier<SQLException> late) throws SQLException {
+        if (closed || lanes.isEmpty()) {
+            return one.send(item);
+        }
+        Waiting<T, R> w = new Waiting<>(item, System.nanoTime(), new CompletableFuture<>());
+        queue.add(w);
+        if (closed && queue.remove(w)) {
+            return one.send(item); // closed while queueing: no lane will send it
+        }
+        try {
+            try {
+                return w.answer().get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (queue.remove(w)) {
+                    throw late.get();
+                }
+                return w.answer().get(); // already sent: its answer is on its way, and what it was granted must not be lost
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new IllegalStateException(what + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for " + what, "08000");
+        }
+    }
+
+    private void serve() {
+        List<Waiting<T, R>> group = new ArrayList<>(maxGroup);
+        while (!closed) {
+            try {
+                group.add(queue.take());
+                queue.drainTo(group, maxGroup - 1);
+                sendGroup(group);
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException | Error e) {
+                log.error("a {} lane hit an unexpected failure; it carries on", what, e);
+            } finally {
+                for (Waiting<T, R> w : group) {
+                    // Only those a failure left unanswered: an exception each (stack trace filled) for every
+                    // answered caller was a per-request cost.
+                    if (!w.answer().isDone()) {
+                        w.answer().completeExceptionally(new SQLTransientConnectionException(what + " lane failed"));
+                    }
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void sendGroup(List<Waiting<T, R>> group) {
+        long sent = System.nanoTime();
+        largest.accumulateAndGet(group.size(), Math::max);
+        try {
+            if (group.size() > 1) {
+                try {
+                    List<R> answers = many.send(group.stream().map(Waiting::item).toList());
+                    for (int i = 0; i < group.size(); i++) {
+                        group.get(i).answer().complete(answers.get(i));
+                    }
+                    return;
+                } catch (SQLException e) {
+                    if (unreachable(e)) {
+                        group.forEach(w -> w.answer().completeExceptionally(e));
+                        return;
+                    }
+                    log.debug("a group of {} ({}) failed ({}: {}); sending them one by one", group.size(), what, e.getSQLState(), e.getMessage());
+                }
+            }
+            for (Waiting<T, R> w : group) {
+                try {
+                    w.answer().complete(one.send(w.item()));
+                } catch (SQLException | RuntimeException e) {
+                    w.answer().completeExceptionally(e);
+                }
+            }
+        } finally {
+            long done = System.nanoTime();
+            long queued = sent - group.getFirst().queuedAt();
+            if (done - sent + queued > SLOW_NANOS) {
+                log.warn("a group of {} ({}) took {} ms: the oldest waited {} ms for a lane, the statement {} ms (until its lane ran again)",
+                        group.size(), what, TimeUnit.NANOSECONDS.toMillis(done - sent + queued), TimeUnit.NANOSECONDS.toMillis(queued),
+                        TimeUnit.NANOSECONDS.toMillis(done - sent));
+            }
+        }
+    }
+
+    /** No connection, or it broke: every retry would wait for the pool again, so the whole group fails closed now. */
+    static boolean unreachable(SQLException e) {
+        return e instanceof SQLTransientConnectionException || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
+    }
+
+    /** The most items one round trip has carried so far. */
+    int largestGroup() {
+        return largest.get();
+    }
+
+    /** Stops the lanes; items from now on go alone. Waiting items are sent first. */
+    @Override
+    public void close() {
+        closed = true;
+        lanes.forEach(Thread::interrupt);
+        List<Waiting<T, R>> left = new ArrayList<>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) {
+            sendGroup(left);
+        }
+    }
+}
