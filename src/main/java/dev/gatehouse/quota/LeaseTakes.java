@@ -29,8 +29,13 @@ import javax.sql.DataSource;
 final class LeaseTakes implements AutoCloseable {
     private static final String LEASE = "select * from private.ai_lease(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String LEASE_MANY = "select * from private.ai_lease_many(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    /** Groups in flight at once, each holding one pooled connection: the flusher and the settler always find theirs. */
-    static final int LANES = 4;
+    /**
+     * Groups in flight at once: one. Every group of a stream ramp holds most of the active users' period rows,
+     * so a second lane's group waited on the first's row locks while holding its own (quick runs with 4 lanes
+     * refused 12-967 of 10,000 streams; with one, none: bench/README.md, session 22). One lane also leaves the
+     * flusher and the settler their pooled connections.
+     */
+    static final int LANES = 1;
     static final int MAX_GROUP = 64;
 
     /** One of the user's older leases as a take sends it: cumulative figures, so sending one twice changes nothing. */
