@@ -10,11 +10,10 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Admission like group commit: a few lanes each take whatever admissions are waiting and admit
@@ -22,15 +21,12 @@ import org.slf4j.LoggerFactory;
  * lane free goes alone ({@code private.ai_admit}). Under load the groups grow by themselves, so
  * Postgres pays a call, a transaction and a pooled connection per group instead of per request.
  * Each admission inside a group is the same {@code ai_admit}, so limits stay exact (see the
- * migration). A group that fails for any reason but an unreachable database is retried one by one,
- * so one caller's problem (a deleted user, a deadlock) never refuses the others.
+ * migration). The lanes, the fallback to one by one and the deadlock retry are {@link Grouped}'s.
  */
 final class GroupAdmission implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(GroupAdmission.class);
     private static final String ADMIT = "select * from private.ai_admit(?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String ADMIT_MANY = "select * from private.ai_admit_many(?, ?, ?, ?, ?, ?, ?, ?)";
     static final int MAX_GROUP = 64;
-    static final int DEADLOCK_ATTEMPTS = 3;
     /** How long a caller waits for its lane before failing closed; far above any healthy admission. */
     private static final long WAIT_SECONDS = 30;
 
@@ -50,44 +46,8 @@ final class GroupAdmission implements AutoCloseable {
     }
 
     private Admission one(Ask ask) throws SQLException {
-        return retryingDeadlocks(() -> oneAttempt(ask));
-    }
-
-    /** A statement that runs in a transaction of its own. */
-    interface Attempt<T> {
-        T run() throws SQLException;
-    }
-
-    /**
-     * Runs {@code attempt} again (at most {@link #DEADLOCK_ATTEMPTS} times in all) when Postgres chose it as a
-     * deadlock's victim (40P01): the victim's transaction was rolled back whole, so running it again cannot count
-     * anything twice. Row locks are taken in (user, period) order everywhere, but a period row created by one
-     * transaction while another is about to create the same one can still close a cycle now and then (the
-     * seeded two-instance test met one); a retry is what Postgres' documentation advises.
-     */
-    static <T> T retryingDeadlocks(Attempt<T> attempt) throws SQLException {
-        for (int n = 1; ; n++) {
-            try {
-                return attempt.run();
-            } catch (SQLException e) {
-                if (!"40P01".equals(e.getSQLState()) || n >= DEADLOCK_ATTEMPTS) {
-                    throw e;
-                }
-                log.debug("a quota statement was a deadlock's victim (attempt {}); running it again", n);
-            }
-        }
-    }
-
-    private Admission oneAttempt(Ask ask) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT)) {
-            ps.setObject(1, ask.userId());
-            ps.setObject(2, ask.requestId());
-            ps.setString(3, ask.model());
-            ps.setString(4, ask.task());
-            ps.setBoolean(5, ask.stream());
-            ps.setInt(6, ask.promptTokens());
-            ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
-            ps.setObject(8, ask.apiKeyId());
+            bindAsk(ps, ask, ask.requestId());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return read(rs, ask);
@@ -98,14 +58,7 @@ final class GroupAdmission implements AutoCloseable {
     private List<Admission> many(List<Ask> asks) throws SQLException {
         int n = asks.size();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT_MANY)) {
-            ps.setArray(1, array(c, "uuid", n, i -> asks.get(i).userId()));
-            ps.setArray(2, array(c, "uuid", n, i -> asks.get(i).requestId()));
-            ps.setArray(3, array(c, "text", n, i -> asks.get(i).model()));
-            ps.setArray(4, array(c, "text", n, i -> asks.get(i).task()));
-            ps.setArray(5, array(c, "bool", n, i -> asks.get(i).stream()));
-            ps.setArray(6, array(c, "int4", n, i -> asks.get(i).promptTokens()));
-            ps.setArray(7, array(c, "int4", n, i -> asks.get(i).requestedOutputTokens()));
-            ps.setArray(8, array(c, "uuid", n, i -> asks.get(i).apiKeyId()));
+            bindAsks(c, ps, asks, i -> asks.get(i).requestId());
             Admission[] results = new Admission[n];
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -120,6 +73,34 @@ final class GroupAdmission implements AutoCloseable {
             }
             return List.of(results);
         }
+    }
+
+    /**
+     * Parameters 1-8 of {@code ai_admit} and {@code ai_lease}: the user, {@code id} (the request's, or the
+     * lease's), the model, the task, streaming or not, prompt tokens, the output tokens asked for, the API key.
+     */
+    static void bindAsk(PreparedStatement ps, Ask ask, UUID id) throws SQLException {
+        ps.setObject(1, ask.userId());
+        ps.setObject(2, id);
+        ps.setString(3, ask.model());
+        ps.setString(4, ask.task());
+        ps.setBoolean(5, ask.stream());
+        ps.setInt(6, ask.promptTokens());
+        ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
+        ps.setObject(8, ask.apiKeyId());
+    }
+
+    /** The same parameters as arrays, one element per ask, for {@code ai_admit_many} and {@code ai_lease_many}. */
+    static void bindAsks(Connection c, PreparedStatement ps, List<Ask> asks, IntFunction<Object> id) throws SQLException {
+        int n = asks.size();
+        ps.setArray(1, array(c, "uuid", n, i -> asks.get(i).userId()));
+        ps.setArray(2, array(c, "uuid", n, id));
+        ps.setArray(3, array(c, "text", n, i -> asks.get(i).model()));
+        ps.setArray(4, array(c, "text", n, i -> asks.get(i).task()));
+        ps.setArray(5, array(c, "bool", n, i -> asks.get(i).stream()));
+        ps.setArray(6, array(c, "int4", n, i -> asks.get(i).promptTokens()));
+        ps.setArray(7, array(c, "int4", n, i -> asks.get(i).requestedOutputTokens()));
+        ps.setArray(8, array(c, "uuid", n, i -> asks.get(i).apiKeyId()));
     }
 
     /** An SQL array of {@code n} values of {@code type} (the round trips that carry many rows at once). */

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
- * Quota lease takes in groups (migration 20261207100000), as {@link GroupAdmission} groups admissions: a few
- * lanes each take every lease take waiting at that moment (up to {@link #MAX_GROUP}) and send them in one
- * round trip and one transaction ({@code private.ai_lease_many}); a take that finds a lane idle goes alone
- * ({@code private.ai_lease}). Before, each take held a lane for its whole round trip, so when round trips
- * stretched (10,000 streams opening on two shared cores) 4 lanes served a few dozen takes a second and the
- * users behind them were refused after 10 s; grouped, the takes a round trip carries grow with the queue.
+ * Quota lease takes in groups (migration 20261207100000), through the same {@link Grouped} as
+ * {@link GroupAdmission}: one lane takes every lease take waiting at that moment (up to {@link #MAX_GROUP}) and
+ * sends them in one round trip and one transaction ({@code private.ai_lease_many}); a take that finds the lane
+ * idle goes alone ({@code private.ai_lease}). Before, each take held a lane for its whole round trip, so when
+ * round trips stretched (10,000 streams opening on two shared cores) 4 lanes served a few dozen takes a second
+ * and the users behind them were refused after 10 s; grouped, the takes a round trip carries grow with the queue.
  *
  * <p>The caller keeps its deadline: a take still queued when it passes is withdrawn and fails closed
  * ({@code 08000}, 503 {@code quota_unavailable}); a take already sent is always waited for, so a lease
@@ -67,32 +67,12 @@ final class LeaseTakes implements AutoCloseable {
     }
 
     private Answer one(Ask1 t) throws SQLException {
-        return GroupAdmission.retryingDeadlocks(() -> oneAttempt(t));
-    }
-
-    private Answer oneAttempt(Ask1 t) throws SQLException {
-        Ask ask = t.ask();
-        List<Old> old = t.old();
-        int n = old.size();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE)) {
-            ps.setObject(1, ask.userId());
-            ps.setObject(2, t.leaseId());
-            ps.setString(3, ask.model());
-            ps.setString(4, ask.task());
-            ps.setBoolean(5, ask.stream());
-            ps.setInt(6, ask.promptTokens());
-            ps.setObject(7, ask.requestedOutputTokens(), java.sql.Types.INTEGER);
-            ps.setObject(8, ask.apiKeyId());
+            GroupAdmission.bindAsk(ps, t.ask(), t.leaseId());
             ps.setInt(9, t.block());
             ps.setNull(10, java.sql.Types.BIGINT); // tokens for the block: each further request like this one
             ps.setInt(11, t.streams());
-            ps.setArray(12, GroupAdmission.array(c, "uuid", n, i -> old.get(i).id()));
-            ps.setArray(13, GroupAdmission.array(c, "int4", n, i -> old.get(i).used()));
-            ps.setArray(14, GroupAdmission.array(c, "int4", n, i -> old.get(i).returned()));
-            ps.setArray(15, GroupAdmission.array(c, "int8", n, i -> old.get(i).tokensReturned()));
-            ps.setArray(16, GroupAdmission.array(c, "int4", n, i -> old.get(i).streamsReturned()));
-            ps.setArray(17, GroupAdmission.array(c, "int4", n, i -> old.get(i).refunded()));
-            ps.setArray(18, GroupAdmission.array(c, "int8", n, i -> old.get(i).charged()));
+            bindOld(c, ps, t.old());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return read(rs);
@@ -110,26 +90,12 @@ final class LeaseTakes implements AutoCloseable {
                 old.add(o);
             }
         }
-        int m = old.size();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(LEASE_MANY)) {
-            ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).ask().userId()));
-            ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).leaseId()));
-            ps.setArray(3, GroupAdmission.array(c, "text", n, i -> takes.get(i).ask().model()));
-            ps.setArray(4, GroupAdmission.array(c, "text", n, i -> takes.get(i).ask().task()));
-            ps.setArray(5, GroupAdmission.array(c, "bool", n, i -> takes.get(i).ask().stream()));
-            ps.setArray(6, GroupAdmission.array(c, "int4", n, i -> takes.get(i).ask().promptTokens()));
-            ps.setArray(7, GroupAdmission.array(c, "int4", n, i -> takes.get(i).ask().requestedOutputTokens()));
-            ps.setArray(8, GroupAdmission.array(c, "uuid", n, i -> takes.get(i).ask().apiKeyId()));
+            GroupAdmission.bindAsks(c, ps, takes.stream().map(Ask1::ask).toList(), i -> takes.get(i).leaseId());
             ps.setArray(9, GroupAdmission.array(c, "int4", n, i -> takes.get(i).block()));
             ps.setArray(10, GroupAdmission.array(c, "int4", n, i -> takes.get(i).streams()));
-            ps.setArray(11, GroupAdmission.array(c, "int4", m, oldSlots::get));
-            ps.setArray(12, GroupAdmission.array(c, "uuid", m, i -> old.get(i).id()));
-            ps.setArray(13, GroupAdmission.array(c, "int4", m, i -> old.get(i).used()));
-            ps.setArray(14, GroupAdmission.array(c, "int4", m, i -> old.get(i).returned()));
-            ps.setArray(15, GroupAdmission.array(c, "int8", m, i -> old.get(i).tokensReturned()));
-            ps.setArray(16, GroupAdmission.array(c, "int4", m, i -> old.get(i).streamsReturned()));
-            ps.setArray(17, GroupAdmission.array(c, "int4", m, i -> old.get(i).refunded()));
-            ps.setArray(18, GroupAdmission.array(c, "int8", m, i -> old.get(i).charged()));
+            ps.setArray(11, GroupAdmission.array(c, "int4", old.size(), oldSlots::get));
+            bindOld(c, ps, old);
             Answer[] answers = new Answer[n];
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -143,6 +109,18 @@ final class LeaseTakes implements AutoCloseable {
             }
             return List.of(answers);
         }
+    }
+
+    /** Parameters 12-18 of {@code ai_lease} and {@code ai_lease_many}: the older leases to settle, one array per figure. */
+    private static void bindOld(Connection c, PreparedStatement ps, List<Old> old) throws SQLException {
+        int m = old.size();
+        ps.setArray(12, GroupAdmission.array(c, "uuid", m, i -> old.get(i).id()));
+        ps.setArray(13, GroupAdmission.array(c, "int4", m, i -> old.get(i).used()));
+        ps.setArray(14, GroupAdmission.array(c, "int4", m, i -> old.get(i).returned()));
+        ps.setArray(15, GroupAdmission.array(c, "int8", m, i -> old.get(i).tokensReturned()));
+        ps.setArray(16, GroupAdmission.array(c, "int4", m, i -> old.get(i).streamsReturned()));
+        ps.setArray(17, GroupAdmission.array(c, "int4", m, i -> old.get(i).refunded()));
+        ps.setArray(18, GroupAdmission.array(c, "int8", m, i -> old.get(i).charged()));
     }
 
     private static Answer read(ResultSet rs) throws SQLException {
