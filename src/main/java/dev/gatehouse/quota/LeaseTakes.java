@@ -6,7 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -128,12 +127,7 @@ final class LeaseTakes implements AutoCloseable {
         boolean admitted = rs.getBoolean("admitted");
         return new Answer(admitted, rs.getString("reason"), rs.getInt("retry_after_seconds"), limits, rs.getInt("granted_output_tokens"),
                 rs.getDouble("rate_tokens"), rs.getInt("lease_requests"), rs.getLong("lease_tokens"), rs.getInt("lease_streams"),
-                rs.getInt("max_output_tokens"), texts(rs, "allowed_models"), texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
-    }
-
-    private static Set<String> texts(ResultSet rs, String column) throws SQLException {
-        java.sql.Array a = rs.getArray(column);
-        return a == null ? Set.of() : Set.copyOf(Arrays.asList((String[]) a.getArray()));
+                rs.getInt("max_output_tokens"), LeaseChecks.texts(rs, "allowed_models"), LeaseChecks.texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
     }
 
     /** The most takes one round trip has carried so far. */

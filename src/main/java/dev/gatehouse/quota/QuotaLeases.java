@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -26,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * the user's lock; their settlements go back to the block (unused tokens return to it), and one
  * statement every {@link #FLUSH_EVERY_MILLIS} ms writes every settled request's ledger row
  * ({@code private.ai_flush_leases}); a lease's counters (admitted, refunded, charged, given back)
- * are written when it retires (used up, or {@link #LIFE_NANOS} old) or is closed, and by the next
- * lease of its user, since until then they only move tokens from reserved to used.
+ * are written when it retires (used up, or {@link #LIFE_NANOS} old) or is closed, every
+ * {@link #LIFE_NANOS} while it lives, and by the next lease of its user, since until then they
+ * only move tokens from reserved to used.
  *
- * <p>Rules that keep it exact: a block admits for at most {@link #LIFE_NANOS} after it was taken
- * (the plan it carries is never older than that); a request the block cannot cover in full goes to
+ * <p>Rules that keep it exact: a block admits for at most {@link #LIFE_NANOS} after it was taken,
+ * or after a check (migration 20261208100100, {@link #checkBusy}) sent then found its row, plan
+ * and period unchanged, so the plan it carries is never older than that; a request the block cannot cover in full goes to
  * Postgres, which first takes back what the block holds free and then decides exactly as
  * {@code private.ai_admit} does, so near a limit the lease is that one request and single-instance
  * refusals, figures and shrunk outputs are those of per-request admission. A flush that fails
@@ -47,8 +50,13 @@ import org.slf4j.LoggerFactory;
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
     private static final String FLUSH = "select private.ai_flush_leases(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    /** How long a block may admit after it was taken: the bound on a plan change made elsewhere. */
+    /**
+     * How long a block may admit after it was taken, or after {@link LeaseChecks} last found its plan
+     * unchanged (a check sent then): the bound on a plan change made elsewhere.
+     */
     static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** A busy block is checked when its life has less than this left; the flusher runs every 200 ms, so it has a few tries. */
+    static final long CHECK_BEFORE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long FLUSH_EVERY_MILLIS = 200;
     /** A lease nobody flushed for this long is renewed anyway, far inside the reservation TTL (15 minutes). */
     private static final long HEARTBEAT_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -68,8 +76,8 @@ final class QuotaLeases implements AutoCloseable {
     static final long TAKE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Set<String> OUTCOMES = Set.of("completed", "cut_by_caller", "failed_after_first_byte", "failed");
 
-    /** The plan rules a lease carries, checked against each request it admits. */
-    private record Rules(String planId, int rpm, Integer requestsLimit, Long tokensLimit, int maxOutputTokens,
+    /** The plan rules a lease carries, checked against each request it admits (and by {@link LeaseChecks} against the plan in force). */
+    record Rules(String planId, int rpm, Integer requestsLimit, Long tokensLimit, int maxOutputTokens,
             Set<String> models, Set<String> tasks, boolean rawChat) {}
 
     /** One settled request's ledger row, written by the next flush. */
@@ -86,6 +94,10 @@ final class QuotaLeases implements AutoCloseable {
         final Instant periodStart;
         final Instant periodEnd;
         final long takenAt;
+        /** When the check that last found its plan unchanged was sent (taken: when it was taken); it admits until LIFE_NANOS after. */
+        long checkedAt;
+        /** How many it had admitted then: a block that admitted none since is idle and is left to retire. */
+        int usedAtCheck = 1;
         final int requests;
         final long tokens;
         /** Stream slots it took; streamsActive of them hold a stream now, streamsReturned were given back. */
@@ -119,6 +131,7 @@ final class QuotaLeases implements AutoCloseable {
             this.periodStart = l.periodStart();
             this.periodEnd = l.periodEnd();
             this.takenAt = now;
+            this.checkedAt = now;
             this.requests = a.leaseRequests();
             this.tokens = a.leaseTokens();
             this.streams = a.leaseStreams();
@@ -224,6 +237,7 @@ final class QuotaLeases implements AutoCloseable {
     /** Streams admitted from a lease whose slot is not yet free. */
     private final Set<UUID> streaming = ConcurrentHashMap.newKeySet();
     private final LeaseTakes takes;
+    private final AtomicLong takesAnswered = new AtomicLong();
     private final ReentrantLock flushing = new ReentrantLock();
     private final QuotaEvents events;
     private final Thread flusher;
@@ -254,7 +268,7 @@ final class QuotaLeases implements AutoCloseable {
                 long now = System.nanoTime();
                 u.lastAsked = now;
                 Block b = u.current;
-                if (b != null && (now - b.takenAt > LIFE_NANOS || !Instant.now().isBefore(b.periodEnd))) {
+                if (b != null && (now - b.checkedAt > LIFE_NANOS || !Instant.now().isBefore(b.periodEnd))) {
                     u.retireCurrent();
                     b = null;
                 }
@@ -322,6 +336,11 @@ final class QuotaLeases implements AutoCloseable {
         return new Taking(UUID.randomUUID(), block, streams, old);
     }
 
+    /** Lease takes Postgres has answered so far (admitted or not). */
+    long takes() {
+        return takesAnswered.get();
+    }
+
     /** The most lease takes one round trip has carried so far. */
     int largestTakeGroup() {
         return takes.largestGroup();
@@ -336,6 +355,7 @@ final class QuotaLeases implements AutoCloseable {
                     f.streamsReturned(), f.refunded(), f.charged())).toList();
             LeaseTakes.Answer a = takes.take(new LeaseTakes.Ask1(ask, t.leaseId(), t.block(), t.streams(), old), deadline);
             applied = true;
+            takesAnswered.incrementAndGet();
             if (!a.admitted()) {
                 return new Admission.Rejected(Admission.Reason.of(a.reason()), a.retryAfterSeconds(), a.limits());
             }
@@ -508,6 +528,7 @@ final class QuotaLeases implements AutoCloseable {
                     chargeLost(System.nanoTime());
                 }
                 flushNow();
+                checkBusy();
             } catch (InterruptedException e) {
                 if (!closed) {
                     Thread.currentThread().interrupt();
@@ -533,6 +554,56 @@ final class QuotaLeases implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks every busy block whose life ends within {@link #CHECK_BEFORE_NANOS} (one read-only round trip,
+     * {@link LeaseChecks}): a block whose row still exists and whose plan, rules and period are those in force
+     * admits for another {@link #LIFE_NANOS} from when the check was sent; any other retires now. So a user
+     * sending requests steadily takes a lease only when one is used up, instead of every 3 s with a request
+     * waiting for it each time. A block holding stream slots is not checked: it retires at its life, so a freed
+     * slot still reaches the user's other instances within 3.2 s. A check that fails extends nothing.
+     */
+    void checkBusy() {
+        long sentAt = System.nanoTime();
+        List<Block> due = new ArrayList<>();
+        List<Integer> usedThen = new ArrayList<>();
+        for (User u : users.values()) {
+            synchronized (u) {
+                Block b = u.current;
+                long age = sentAt - (b == null ? sentAt : b.checkedAt);
+                if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && age > LIFE_NANOS - CHECK_BEFORE_NANOS
+                        && age <= LIFE_NANOS) {
+                    due.add(b);
+                    usedThen.add(b.used);
+                }
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        List<LeaseChecks.Answer> answers;
+        try {
+            answers = LeaseChecks.run(db, due.stream().map(b -> new LeaseChecks.Check(b.id, b.user.id)).toList());
+        } catch (SQLException | RuntimeException e) {
+            log.debug("checking {} busy quota leases failed ({}); they retire at their life", due.size(), e.toString());
+            return;
+        }
+        for (int i = 0; i < due.size(); i++) {
+            Block b = due.get(i);
+            LeaseChecks.Answer a = answers.get(i);
+            synchronized (b.user) {
+                if (b.retired) {
+                    continue; // its life ran out meanwhile, or it was dropped: nothing to extend
+                }
+                if (a.held() && b.rules.equals(a.rules()) && b.periodStart.equals(a.periodStart()) && b.periodEnd.equals(a.periodEnd())) {
+                    b.checkedAt = sentAt;
+                    b.usedAtCheck = usedThen.get(i);
+                } else {
+                    b.user.retireCurrent(); // its plan, period or row changed: the next request takes a lease under what is in force
+                }
+            }
+        }
+    }
+
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
     private record Sent(Figures at, boolean figures, boolean close, List<Ledger> ledger) {
         Block block() {
@@ -548,7 +619,7 @@ final class QuotaLeases implements AutoCloseable {
             List<Sent> sent = new ArrayList<>();
             for (User u : users.values()) {
                 synchronized (u) {
-                    if (u.current != null && (now - u.current.takenAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
+                    if (u.current != null && (now - u.current.checkedAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
                         u.retireCurrent();
                     }
                     if (u.current == null && u.draining.isEmpty() && !u.taking && now - u.lastAsked > HEARTBEAT_NANOS) {
@@ -559,10 +630,12 @@ final class QuotaLeases implements AutoCloseable {
                     }
                     for (Block b : u.blocks()) {
                         boolean close = b.closable();
-                        // A live lease's figures wait for its retirement (at most 3 s): until then
-                        // they only move tokens from reserved to used, which no limit check tells
-                        // apart. Its ledger rows are written at every flush.
-                        boolean figures = close || (b.retired && b.fingerprint() != b.confirmed) || now - b.confirmedAt > HEARTBEAT_NANOS;
+                        // A live lease's figures wait for its retirement or 3 s (a checked lease lives
+                        // longer): until then they only move tokens from reserved to used, which no
+                        // limit check tells apart. Its ledger rows are written at every flush.
+                        boolean changed = b.fingerprint() != b.confirmed;
+                        boolean figures = close || (changed && (b.retired || now - b.confirmedAt > LIFE_NANOS))
+                                || now - b.confirmedAt > HEARTBEAT_NANOS;
                         if (figures || !b.ledger.isEmpty()) {
                             sent.add(new Sent(b.figures(), figures, close, List.copyOf(b.ledger)));
                         }

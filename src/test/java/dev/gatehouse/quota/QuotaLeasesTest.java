@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -326,6 +327,90 @@ class QuotaLeasesTest {
             assertThat(next.limits().rpmRemaining()).isEqualTo(first.limits().rpmRemaining() - 1);
             assertThat(next.limits().tokensUsed()).isEqualTo(180);
             assertThat(next.grantedOutputTokens()).isEqualTo(50);
+        }
+    }
+
+    /** Grows the user's lease to its largest block (1, 2, 4, ... 64 requests), settling each request at once. */
+    private static void growToLargestBlock(QuotaGate gate, AuthUser u) {
+        for (int i = 0; i < 64; i++) {
+            Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+            gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+        }
+    }
+
+    @Test
+    void aBusyLeaseIsCheckedBeforeItsLifeEndsAndKeepsAdmittingWithoutATake() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "busy");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            growToLargestBlock(gate, u);
+            long takes = gate.leases().takes();
+            long until = System.nanoTime() + QuotaLeases.LIFE_NANOS * 2;
+            int sent = 0;
+            while (System.nanoTime() < until) { // 4 a second for two lives: 24 of the block's 64
+                Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+                gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                sent++;
+                Thread.sleep(250);
+            }
+
+            assertThat(gate.leases().takes()).as("%d requests over two lease lives, admitted by one checked lease", sent).isEqualTo(takes);
+            gate.giveBackLeases();
+            Map<String, Object> row = period(u);
+            assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(64 + sent);
+            assertThat(row.get("tokens_used")).isEqualTo(2L * (64 + sent));
+            assertThat(row.get("tokens_reserved")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void aPlanChangeMadeElsewhereReachesABusyLeaseWithinOneLife() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "busyreplan");
+        String plan = Users.plan(db.dataSource(), null, null, 100_000, 100, 2);
+        Users.subscribe(db.dataSource(), u.id(), plan);
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            growToLargestBlock(gate, u);
+            Thread.sleep(QuotaLeases.LIFE_NANOS / 2_000_000); // the lease's first check is due before the change's life ends
+
+            try (Connection c = db.connect()) {
+                Postgrest.update(c, "update public.plans set allowed_models = array['claude-haiku'] where id = ?", plan);
+            }
+            long changed = System.nanoTime();
+            long lastAdmitted = changed;
+            Admission answer;
+            do {
+                answer = gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+                if (answer instanceof Admitted a) {
+                    lastAdmitted = System.nanoTime();
+                    gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                    Thread.sleep(100);
+                }
+            } while (answer instanceof Admitted && System.nanoTime() - changed < 3 * QuotaLeases.LIFE_NANOS);
+
+            assertThat(answer).isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.reason()).isEqualTo(Reason.MODEL_NOT_ALLOWED));
+            assertThat(Duration.ofNanos(lastAdmitted - changed)).as("admitted under the old plan after the change")
+                    .isLessThanOrEqualTo(Duration.ofNanos(QuotaLeases.LIFE_NANOS));
+        }
+    }
+
+    @Test
+    void aBusyLeaseWhoseRowIsGoneRetiresAtItsCheck() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "busygone");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            growToLargestBlock(gate, u);
+            long takes = gate.leases().takes();
+            try (Connection c = db.connect()) { // as the sweep does to a lease no instance renewed
+                Postgrest.update(c, "delete from private.ai_reservations where user_id = ? and lease_requests is not null", u.id());
+            }
+            long until = System.nanoTime() + QuotaLeases.LIFE_NANOS + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < until && gate.leases().takes() == takes) {
+                Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+                gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                Thread.sleep(100);
+            }
+
+            assertThat(gate.leases().takes()).as("a new lease taken within one life of the old one's row going").isEqualTo(takes + 1);
         }
     }
 }
