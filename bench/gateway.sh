@@ -8,6 +8,7 @@
 #   --profile  an async-profiler CPU profile of the service during the closed-loop concurrency-16 phase
 #   --streams-only  only the streams: time to first byte (ttfb, ttfb-trickle) and the many-streams phase,
 #                   written to target/bench/RESULTS-streams.md (BENCH_STREAMS=N to hold fewer than 10,000)
+#   BENCH_STREAMS_PER_SECOND=N  how fast the many-streams phase opens its streams (default 800)
 #   BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU
 #   BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle) with --profile: profile that phase instead of the closed loop
 #   GATEHOUSE_QUOTA_LEASES=off: per-request admission in Postgres, for an A/B in one build

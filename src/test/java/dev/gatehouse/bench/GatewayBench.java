@@ -47,8 +47,21 @@ public final class GatewayBench {
      * How fast the streams phase opens its streams: with {@link BenchUpstream#TRICKLE_CHUNKS} chunks
      * {@link BenchUpstream#TRICKLE_INTERVAL} apart (40 s), 10,000 streams opened in 12.5 s (or
      * twice that, when the service starts them more slowly) are all open together for a while.
+     * {@code BENCH_STREAMS_PER_SECOND} sets another rate (from 100: slower than 250/s, the first
+     * streams would end before the last ones open).
      */
-    static final int STREAMS_OPENED_PER_SECOND = 800;
+    static final int STREAMS_OPENED_PER_SECOND = streamsPerSecond(System.getenv("BENCH_STREAMS_PER_SECOND"));
+
+    static int streamsPerSecond(String configured) {
+        if (configured == null || configured.isBlank()) {
+            return 800;
+        }
+        int rate = Integer.parseInt(configured.strip());
+        if (rate < 100) {
+            throw new IllegalArgumentException("BENCH_STREAMS_PER_SECOND must be at least 100, not " + rate);
+        }
+        return rate;
+    }
 
     private final Plan plan;
     private final LoadClient client = new LoadClient();
