@@ -66,7 +66,7 @@ final class QuotaLeases implements AutoCloseable {
      * one admitted, up to {@link #MAX_BLOCK}.
      */
     static final int FIRST_BLOCK = 1;
-    static final int MAX_BLOCK = 256;
+    static final int MAX_BLOCK = 64;
     /** private.ai_reservation_ttl(): a settlement later than this is lost. */
     private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
     /**
