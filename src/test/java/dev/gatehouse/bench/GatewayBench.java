@@ -106,7 +106,7 @@ public final class GatewayBench {
     /** Estimated seconds of {@code load}, for the script's bound. */
     static int estimateSeconds(Plan p) {
         double phases = p.concurrencies.length * p.users.length + p.rates.length + 3;
-        return (int) (2 * p.warmupSeconds + 2 * phases * (p.phaseSeconds + 1) + 90);
+        return (int) (2 * p.warmupSeconds + 2 * phases * (p.phaseSeconds + 1 + p.rounds * LEAD_IN_SECONDS) + 90);
     }
 
     private Target target(String name, int users) {
@@ -136,13 +136,13 @@ public final class GatewayBench {
                 if (users == 1 && plan.quick && c != 16) {
                     continue;
                 }
-                interleave("closed", users, c, t -> client.closed(t, c, plan.phaseSeconds / plan.rounds, false));
+                interleave("closed", users, c, (t, seconds) -> client.closed(t, c, seconds, false));
             }
         }
         for (int rate : plan.rates) {
-            Row via = interleave("open", BenchServer.USERS, rate, t -> client.open(t, rate, plan.phaseSeconds / plan.rounds));
+            Row via = interleave("open", BenchServer.USERS, rate, (t, seconds) -> client.open(t, rate, seconds));
             if (rate == 1000 && !plan.quick) {
-                interleave("open", 1, rate, t -> client.open(t, rate, plan.phaseSeconds / plan.rounds));
+                interleave("open", 1, rate, (t, seconds) -> client.open(t, rate, seconds));
             }
             if (via.sample().perSecond() < 0.9 * rate || via.sample().p(50) > 200) {
                 log("gateway saturated at " + rate + "/s; no higher rates");
@@ -161,8 +161,8 @@ public final class GatewayBench {
      * others start, as they do in production.
      */
     private void ttfb() throws Exception {
-        interleave("ttfb", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, true));
-        interleave("ttfb-trickle", BenchServer.USERS, 16, t -> client.closed(t, 16, plan.phaseSeconds / plan.rounds, LoadClient.TTFB_TRICKLE));
+        interleave("ttfb", BenchServer.USERS, 16, (t, seconds) -> client.closed(t, 16, seconds, true));
+        interleave("ttfb-trickle", BenchServer.USERS, 16, (t, seconds) -> client.closed(t, 16, seconds, LoadClient.TTFB_TRICKLE));
     }
 
     /**
@@ -196,9 +196,19 @@ public final class GatewayBench {
     /** A run that stopped after 15 s because two windows happened to agree still had the JIT at work. */
     private static final int MIN_WARMUP_SECONDS = 40;
 
+    /** One phase's load against a target for {@code seconds}. */
     interface Phase {
-        Sample run(Target t) throws Exception;
+        Sample run(Target t, double seconds) throws Exception;
     }
+
+    /**
+     * Each measured run is preceded by this much of the same load, not recorded. Without it every gateway run
+     * began after the direct run's seconds of idleness, so all 200 users' quota leases had retired (a lease
+     * admits for 3 s unless it is in use) and all 200 took one in the run's first milliseconds: a cold start
+     * no steady workload has, which was most of the p90 and p99 from 200 users (bench/README.md, session 23).
+     * The same lead-in goes before the direct runs. {@code BENCH_LEAD_IN_SECONDS=0} measures the cold start.
+     */
+    static final double LEAD_IN_SECONDS = Double.parseDouble(System.getenv().getOrDefault("BENCH_LEAD_IN_SECONDS", "1"));
 
     /** Direct and gateway alternately, {@code plan.rounds} times each, merged; answers the gateway's row. */
     private Row interleave(String kind, int users, int load, Phase phase) throws Exception {
@@ -211,13 +221,19 @@ public final class GatewayBench {
         String profiled = System.getenv().getOrDefault("BENCH_PROFILE_PHASE", "closed");
         boolean profile = plan.profile && kind.equals(profiled) && load == 16 && users == BenchServer.USERS;
         for (int r = 0; r < plan.rounds; r++) {
-            Sample sd = phase.run(direct);
+            if (LEAD_IN_SECONDS > 0) {
+                phase.run(direct, LEAD_IN_SECONDS);
+            }
+            Sample sd = phase.run(direct, plan.phaseSeconds / plan.rounds);
             d = d == null ? sd : Sample.merge(d, sd);
+            if (LEAD_IN_SECONDS > 0) {
+                phase.run(gateway, LEAD_IN_SECONDS);
+            }
             Map<String, Long> s0 = stats();
             if (profile && r == 0) {
                 client.get(endpoints.get("control") + "/profile/start");
             }
-            Sample sg = phase.run(gateway);
+            Sample sg = phase.run(gateway, plan.phaseSeconds / plan.rounds);
             if (profile && r == 0) {
                 Path file = Path.of("target/bench/profile-" + kind + "-16.collapsed").toAbsolutePath();
                 facts.put("profile", client.get(endpoints.get("control") + "/profile/stop?file=" + file));
