@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -59,19 +61,7 @@ final class GroupAdmission implements AutoCloseable {
         int n = asks.size();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ADMIT_MANY)) {
             bindAsks(c, ps, asks, i -> asks.get(i).requestId());
-            Admission[] results = new Admission[n];
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int slot = rs.getInt("slot") - 1;
-                    results[slot] = read(rs, asks.get(slot));
-                }
-            }
-            for (Admission a : results) {
-                if (a == null) {
-                    throw new SQLException("ai_admit_many answered fewer rows than it was asked", "XX000");
-                }
-            }
-            return List.of(results);
+            return bySlot(ps, n, "ai_admit_many", (rs, slot) -> read(rs, asks.get(slot)));
         }
     }
 
@@ -101,6 +91,29 @@ final class GroupAdmission implements AutoCloseable {
         ps.setArray(6, array(c, "int4", n, i -> asks.get(i).promptTokens()));
         ps.setArray(7, array(c, "int4", n, i -> asks.get(i).requestedOutputTokens()));
         ps.setArray(8, array(c, "uuid", n, i -> asks.get(i).apiKeyId()));
+    }
+
+    /** Reads one row of a statement that answers many, for its 0-based slot. */
+    interface SlotRow<A> {
+        A read(ResultSet rs, int slot) throws SQLException;
+    }
+
+    /**
+     * The answers of a statement that carries {@code n} rows at once, one per 1-based {@code slot} column, in
+     * slot order; fails (XX000) when {@code function} answered fewer, so no caller is left without one.
+     */
+    static <A> List<A> bySlot(PreparedStatement ps, int n, String function, SlotRow<A> row) throws SQLException {
+        List<A> answers = new ArrayList<>(Collections.nCopies(n, null));
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                int slot = rs.getInt("slot") - 1;
+                answers.set(slot, row.read(rs, slot));
+            }
+        }
+        if (answers.contains(null)) {
+            throw new SQLException(function + " answered fewer rows than it was asked", "XX000");
+        }
+        return List.copyOf(answers);
     }
 
     /** An SQL array of {@code n} values of {@code type} (the round trips that carry many rows at once). */

@@ -35,18 +35,7 @@ final class LeaseChecks {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RULES)) {
             ps.setArray(1, GroupAdmission.array(c, "uuid", n, i -> checks.get(i).leaseId()));
             ps.setArray(2, GroupAdmission.array(c, "uuid", n, i -> checks.get(i).userId()));
-            Answer[] answers = new Answer[n];
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    answers[rs.getInt("slot") - 1] = read(rs);
-                }
-            }
-            for (Answer a : answers) {
-                if (a == null) {
-                    throw new SQLException("ai_lease_rules answered fewer rows than it was asked", "XX000");
-                }
-            }
-            return List.of(answers);
+            return GroupAdmission.bySlot(ps, n, "ai_lease_rules", (rs, slot) -> read(rs));
         }
     }
 

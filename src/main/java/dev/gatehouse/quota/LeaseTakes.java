@@ -95,18 +95,7 @@ final class LeaseTakes implements AutoCloseable {
             ps.setArray(10, GroupAdmission.array(c, "int4", n, i -> takes.get(i).streams()));
             ps.setArray(11, GroupAdmission.array(c, "int4", old.size(), oldSlots::get));
             bindOld(c, ps, old);
-            Answer[] answers = new Answer[n];
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    answers[rs.getInt("slot") - 1] = read(rs);
-                }
-            }
-            for (Answer a : answers) {
-                if (a == null) {
-                    throw new SQLException("ai_lease_many answered fewer rows than it was asked", "XX000");
-                }
-            }
-            return List.of(answers);
+            return GroupAdmission.bySlot(ps, n, "ai_lease_many", (rs, slot) -> read(rs));
         }
     }
 
