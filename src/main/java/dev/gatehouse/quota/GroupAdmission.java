@@ -10,8 +10,10 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -146,6 +148,12 @@ final class GroupAdmission implements AutoCloseable {
                 rs.getInt("requests_used"),
                 (Long) rs.getObject("tokens_limit"),
                 rs.getLong("tokens_used"));
+    }
+
+    /** A text[] column as a set (empty when null): a plan's models and tasks ({@code ai_lease}, {@code ai_lease_rules}). */
+    static Set<String> texts(ResultSet rs, String column) throws SQLException {
+        Array a = rs.getArray(column);
+        return a == null ? Set.of() : Set.copyOf(Arrays.asList((String[]) a.getArray()));
     }
 
     private static Instant instant(Timestamp t) {

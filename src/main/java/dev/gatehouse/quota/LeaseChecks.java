@@ -1,14 +1,11 @@
 package dev.gatehouse.quota;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -45,15 +42,9 @@ final class LeaseChecks {
             return new Answer(false, null, null, null);
         }
         QuotaLeases.Rules rules = new QuotaLeases.Rules(plan, rs.getInt("requests_per_minute"), (Integer) rs.getObject("monthly_request_limit"),
-                (Long) rs.getObject("monthly_token_limit"), rs.getInt("max_output_tokens"), texts(rs, "allowed_models"),
-                texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
+                (Long) rs.getObject("monthly_token_limit"), rs.getInt("max_output_tokens"), GroupAdmission.texts(rs, "allowed_models"),
+                GroupAdmission.texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
         return new Answer(rs.getBoolean("lease_held"), rules, rs.getTimestamp("period_start").toInstant(),
                 rs.getTimestamp("period_end").toInstant());
-    }
-
-    /** A text[] column as a set (empty when null), as {@link LeaseTakes} reads a plan's lists. */
-    static Set<String> texts(ResultSet rs, String column) throws SQLException {
-        Array a = rs.getArray(column);
-        return a == null ? Set.of() : Set.copyOf(Arrays.asList((String[]) a.getArray()));
     }
 }

@@ -116,7 +116,7 @@ final class LeaseTakes implements AutoCloseable {
         boolean admitted = rs.getBoolean("admitted");
         return new Answer(admitted, rs.getString("reason"), rs.getInt("retry_after_seconds"), limits, rs.getInt("granted_output_tokens"),
                 rs.getDouble("rate_tokens"), rs.getInt("lease_requests"), rs.getLong("lease_tokens"), rs.getInt("lease_streams"),
-                rs.getInt("max_output_tokens"), LeaseChecks.texts(rs, "allowed_models"), LeaseChecks.texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
+                rs.getInt("max_output_tokens"), GroupAdmission.texts(rs, "allowed_models"), GroupAdmission.texts(rs, "allowed_tasks"), rs.getBoolean("allow_raw_chat"));
     }
 
     /** The most takes one round trip has carried so far. */

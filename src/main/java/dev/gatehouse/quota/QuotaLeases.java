@@ -180,6 +180,11 @@ final class QuotaLeases implements AutoCloseable {
             return h * 31 + (retired ? 1 : 0);
         }
 
+        /** Past its life: {@link #LIFE_NANOS} since it was taken or last found unchanged by a check. */
+        boolean outlived(long now) {
+            return now - checkedAt > LIFE_NANOS;
+        }
+
         /** Retired with nothing in flight: nothing of it can change any more. */
         boolean closable() {
             return retired && inflight == 0;
@@ -268,7 +273,7 @@ final class QuotaLeases implements AutoCloseable {
                 long now = System.nanoTime();
                 u.lastAsked = now;
                 Block b = u.current;
-                if (b != null && (now - b.checkedAt > LIFE_NANOS || !Instant.now().isBefore(b.periodEnd))) {
+                if (b != null && (b.outlived(now) || !Instant.now().isBefore(b.periodEnd))) {
                     u.retireCurrent();
                     b = null;
                 }
@@ -569,9 +574,8 @@ final class QuotaLeases implements AutoCloseable {
         for (User u : users.values()) {
             synchronized (u) {
                 Block b = u.current;
-                long age = sentAt - (b == null ? sentAt : b.checkedAt);
-                if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && age > LIFE_NANOS - CHECK_BEFORE_NANOS
-                        && age <= LIFE_NANOS) {
+                if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt)
+                        && b.outlived(sentAt + CHECK_BEFORE_NANOS)) {
                     due.add(b);
                     usedThen.add(b.used);
                 }
@@ -619,7 +623,7 @@ final class QuotaLeases implements AutoCloseable {
             List<Sent> sent = new ArrayList<>();
             for (User u : users.values()) {
                 synchronized (u) {
-                    if (u.current != null && (now - u.current.checkedAt > LIFE_NANOS || u.current.freeRequests() == 0)) {
+                    if (u.current != null && (u.current.outlived(now) || u.current.freeRequests() == 0)) {
                         u.retireCurrent();
                     }
                     if (u.current == null && u.draining.isEmpty() && !u.taking && now - u.lastAsked > HEARTBEAT_NANOS) {

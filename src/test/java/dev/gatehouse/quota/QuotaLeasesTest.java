@@ -333,9 +333,14 @@ class QuotaLeasesTest {
     /** Grows the user's lease to its largest block (1, 2, 4, ... 64 requests), settling each request at once. */
     private static void growToLargestBlock(QuotaGate gate, AuthUser u) {
         for (int i = 0; i < 64; i++) {
-            Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
-            gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+            admitAndSettle(gate, u);
         }
+    }
+
+    /** One request of 1 prompt token that must be admitted, settled at once as 1 + 1 tokens. */
+    private static void admitAndSettle(QuotaGate gate, AuthUser u) {
+        Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+        gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
     }
 
     @Test
@@ -348,8 +353,7 @@ class QuotaLeasesTest {
             long until = System.nanoTime() + QuotaLeases.LIFE_NANOS * 2;
             int sent = 0;
             while (System.nanoTime() < until) { // 4 a second for two lives: 24 of the block's 64
-                Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
-                gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                admitAndSettle(gate, u);
                 sent++;
                 Thread.sleep(250);
             }
@@ -405,8 +409,7 @@ class QuotaLeasesTest {
             }
             long until = System.nanoTime() + QuotaLeases.LIFE_NANOS + TimeUnit.SECONDS.toNanos(1);
             while (System.nanoTime() < until && gate.leases().takes() == takes) {
-                Admitted a = (Admitted) gate.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
-                gate.settleLater(new Settlement(a.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                admitAndSettle(gate, u);
                 Thread.sleep(100);
             }
 
