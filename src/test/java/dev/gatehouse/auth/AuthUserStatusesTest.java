@@ -14,10 +14,12 @@ class AuthUserStatusesTest {
     final AtomicInteger reads = new AtomicInteger();
     volatile UserStatus inDatabase = UserStatus.ACTIVE;
     final long ttl = TimeUnit.SECONDS.toNanos(AuthUserStatuses.DEFAULT_TTL_SECONDS);
+    /** Background reads wait here until a test runs them: what a caller does not wait for is visible. */
+    final java.util.List<Runnable> queued = new java.util.ArrayList<>();
     final AuthUserStatuses statuses = new AuthUserStatuses(id -> {
         reads.incrementAndGet();
         return inDatabase;
-    }, ttl, now::get);
+    }, ttl, now::get, queued::add);
 
     @Test
     void aUsersRequestsWithinTheBoundCostOneRead() throws Exception {
@@ -47,6 +49,74 @@ class AuthUserStatusesTest {
     }
 
     @Test
+    void aSteadySessionIsReadAgainAheadOfExpiryWithoutWaitingForIt() throws Exception {
+        UUID user = UUID.randomUUID();
+        statuses.of(user);
+        now.addAndGet(ttl - ttl / AuthUserStatuses.REFRESH_AHEAD_DIVISOR + 1); // inside the refresh window
+        inDatabase = UserStatus.BANNED;
+
+        UserStatus answered = statuses.of(user);
+        int readsWhileAnswering = reads.get();
+        statuses.of(user); // a second request meanwhile starts no second read
+        assertThat(queued).hasSize(1);
+        queued.removeFirst().run();
+        now.addAndGet(ttl / AuthUserStatuses.REFRESH_AHEAD_DIVISOR); // past the first read's expiry
+        UserStatus afterFirstExpiry = statuses.of(user);
+
+        assertThat(answered).isEqualTo(UserStatus.ACTIVE); // from memory: the caller did not wait for the read
+        assertThat(readsWhileAnswering).isEqualTo(1);
+        assertThat(afterFirstExpiry).isEqualTo(UserStatus.BANNED); // the background read's answer, read in no request's path
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void aFailedRefreshChangesNothingAndTheBoundStillFailsClosed() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean reachable = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AuthUserStatuses flaky = new AuthUserStatuses(id -> {
+            if (!reachable.get()) {
+                throw new java.sql.SQLException("database unreachable", "08001");
+            }
+            return UserStatus.ACTIVE;
+        }, ttl, now::get, queued::add);
+        UUID user = UUID.randomUUID();
+        flaky.of(user);
+        reachable.set(false);
+        now.addAndGet(ttl - 2);
+
+        UserStatus inWindow = flaky.of(user);
+        queued.removeFirst().run(); // fails, logged
+        now.addAndGet(1);
+        UserStatus stillWithinBound = flaky.of(user);
+        queued.removeFirst().run(); // a failed refresh frees its turn: the next request tries again
+        now.addAndGet(1);
+
+        assertThat(inWindow).isEqualTo(UserStatus.ACTIVE);
+        assertThat(stillWithinBound).isEqualTo(UserStatus.ACTIVE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> flaky.of(user)).isInstanceOf(java.sql.SQLException.class);
+    }
+
+    @Test
+    void backgroundReadsAreBoundedWhenManyUsersAreDueTogether() throws Exception {
+        java.util.List<UUID> users = new java.util.ArrayList<>();
+        for (int i = 0; i < 3 * AuthUserStatuses.MAX_REFRESHES; i++) {
+            users.add(UUID.randomUUID());
+            statuses.of(users.getLast());
+        }
+        now.addAndGet(ttl - 1);
+
+        for (UUID u : users) {
+            assertThat(statuses.of(u)).isEqualTo(UserStatus.ACTIVE);
+        }
+        int startedAtOnce = queued.size();
+        queued.forEach(Runnable::run);
+        queued.clear();
+        statuses.of(users.getLast()); // turns freed: a user still due is refreshed now
+
+        assertThat(startedAtOnce).isEqualTo(AuthUserStatuses.MAX_REFRESHES);
+        assertThat(queued).hasSize(1);
+    }
+
+    @Test
     void callersThatMissTogetherShareOneRead() throws Exception {
         // given a read that waits until twenty callers have asked for the same user
         java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
@@ -59,7 +129,7 @@ class AuthUserStatusesTest {
                 throw new java.sql.SQLException(e);
             }
             return UserStatus.BANNED;
-        }, ttl, now::get);
+        }, ttl, now::get, Runnable::run);
         UUID user = UUID.randomUUID();
 
         // when they all miss at once
@@ -82,7 +152,7 @@ class AuthUserStatusesTest {
     void aFailedSharedReadFailsEveryCallerThatSharedIt() {
         AuthUserStatuses failing = new AuthUserStatuses(id -> {
             throw new java.sql.SQLException("database unreachable", "08001");
-        }, ttl, now::get);
+        }, ttl, now::get, Runnable::run);
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.of(UUID.randomUUID())).isInstanceOf(java.sql.SQLException.class);
     }
