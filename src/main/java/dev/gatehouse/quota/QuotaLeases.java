@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * only move tokens from reserved to used.
  *
  * <p>Rules that keep it exact: a block admits for at most {@link #LIFE_NANOS} after it was taken,
- * or after a check (migration 20261208100100, {@link #checkBusy}) sent then found its row, plan
- * and period unchanged, so the plan it carries is never older than that; a request the block cannot cover in full goes to
+ * or after a check (migrations 20261208100100 and 20261209100000, {@link #checkBusy}) sent then found
+ * its row, plan and period unchanged, so the plan it carries is never older than that; it admits no
+ * more than it took plus what its checks added, each grant counted in Postgres as a take's extras
+ * are; a request the block cannot cover in full goes to
  * Postgres, which first takes back what the block holds free and then decides exactly as
  * {@code private.ai_admit} does, so near a limit the lease is that one request and single-instance
  * refusals, figures and shrunk outputs are those of per-request admission. A flush that fails
@@ -98,8 +100,9 @@ final class QuotaLeases implements AutoCloseable {
         long checkedAt;
         /** How many it had admitted then: a block that admitted none since is idle and is left to retire. */
         int usedAtCheck = 1;
-        final int requests;
-        final long tokens;
+        /** What it took, and what checks added since ({@link #checkBusy}). */
+        int requests;
+        long tokens;
         /** Stream slots it took; streamsActive of them hold a stream now, streamsReturned were given back. */
         final int streams;
         int streamsUsed;
@@ -243,6 +246,8 @@ final class QuotaLeases implements AutoCloseable {
     private final Set<UUID> streaming = ConcurrentHashMap.newKeySet();
     private final LeaseTakes takes;
     private final AtomicLong takesAnswered = new AtomicLong();
+    /** Requests checks have added to leases so far. */
+    private final AtomicLong grown = new AtomicLong();
     private final ReentrantLock flushing = new ReentrantLock();
     private final QuotaEvents events;
     private final Thread flusher;
@@ -344,6 +349,11 @@ final class QuotaLeases implements AutoCloseable {
     /** Lease takes Postgres has answered so far (admitted or not). */
     long takes() {
         return takesAnswered.get();
+    }
+
+    /** Requests checks have added to busy leases so far ({@link #checkBusy}). */
+    long grown() {
+        return grown.get();
     }
 
     /** The most lease takes one round trip has carried so far. */
@@ -560,24 +570,29 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /**
-     * Checks every busy block whose life ends within {@link #CHECK_BEFORE_NANOS} (one read-only round trip,
-     * {@link LeaseChecks}): a block whose row still exists and whose plan, rules and period are those in force
-     * admits for another {@link #LIFE_NANOS} from when the check was sent; any other retires now. So a user
-     * sending requests steadily takes a lease only when one is used up, instead of every 3 s with a request
-     * waiting for it each time. A block holding stream slots is not checked: it retires at its life, so a freed
-     * slot still reaches the user's other instances within 3.2 s. A check that fails extends nothing.
+     * Checks every busy block whose life ends within {@link #CHECK_BEFORE_NANOS} (one round trip, {@link LeaseChecks}):
+     * a block whose row still exists and whose plan, rules and period are those in force admits for another
+     * {@link #LIFE_NANOS} from when the check was sent; any other retires now. A block that at the rate it has been
+     * admitting would run out before its next check asks, in the same round trip, for more ({@link #growth}), which
+     * Postgres counts then as it counts a take. So a user sending requests steadily takes a lease once, instead of
+     * every 3 s or every 64 requests with a request waiting for it each time. A block holding stream slots is not
+     * checked: it retires at its life, so a freed slot still reaches the user's other instances within 3.2 s. A
+     * check that fails extends nothing, and a grant whose answer was lost stays reserved until the lease closes.
      */
     void checkBusy() {
         long sentAt = System.nanoTime();
         List<Block> due = new ArrayList<>();
         List<Integer> usedThen = new ArrayList<>();
+        List<LeaseChecks.Check> checks = new ArrayList<>();
         for (User u : users.values()) {
             synchronized (u) {
                 Block b = u.current;
                 if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt)
                         && b.outlived(sentAt + CHECK_BEFORE_NANOS)) {
+                    int extra = growth(b, sentAt);
                     due.add(b);
                     usedThen.add(b.used);
+                    checks.add(new LeaseChecks.Check(b.id, u.id, extra, extra * Math.max(b.firstNeed, 1)));
                 }
             }
         }
@@ -586,7 +601,7 @@ final class QuotaLeases implements AutoCloseable {
         }
         List<LeaseChecks.Answer> answers;
         try {
-            answers = LeaseChecks.run(db, due.stream().map(b -> new LeaseChecks.Check(b.id, b.user.id)).toList());
+            answers = LeaseChecks.run(db, checks);
         } catch (SQLException | RuntimeException e) {
             log.debug("checking {} busy quota leases failed ({}); they retire at their life", due.size(), e.toString());
             return;
@@ -595,8 +610,12 @@ final class QuotaLeases implements AutoCloseable {
             Block b = due.get(i);
             LeaseChecks.Answer a = answers.get(i);
             synchronized (b.user) {
+                b.requests += a.granted(); // the lease's now, whatever follows: Postgres counted it
+                b.tokens += a.grantedTokens();
+                grown.addAndGet(a.granted());
                 if (b.retired) {
-                    continue; // its life ran out meanwhile, or it was dropped: nothing to extend
+                    b.giveBackFree(); // its life ran out meanwhile, or it was dropped: a grant is given back with the rest
+                    continue;
                 }
                 if (a.held() && b.rules.equals(a.rules()) && b.periodStart.equals(a.periodStart()) && b.periodEnd.equals(a.periodEnd())) {
                     b.checkedAt = sentAt;
@@ -606,6 +625,17 @@ final class QuotaLeases implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The user's lock is held. How many more requests a block due for its check asks for: none while what it holds
+     * free covers twice what it admitted per {@link #LIFE_NANOS} since it was taken or last checked (so it lasts
+     * past its next check), else twice that, up to {@link #MAX_BLOCK}.
+     */
+    private static int growth(Block b, long now) {
+        double perLife = (double) (b.used - b.usedAtCheck) * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
+        long cover = (long) Math.ceil(2 * perLife);
+        return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, MAX_BLOCK);
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */

@@ -368,6 +368,88 @@ class QuotaLeasesTest {
     }
 
     @Test
+    void aBusyLeaseRunningLowGrowsAtItsCheckSoASteadyUserTakesNoNewLease() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "busygrow");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            growToLargestBlock(gate, u);
+            long takes = gate.leases().takes();
+            long until = System.nanoTime() + QuotaLeases.LIFE_NANOS * 2;
+            int sent = 0;
+            while (System.nanoTime() < until) { // 20 a second for two lives: about twice the block's 64
+                admitAndSettle(gate, u);
+                sent++;
+                Thread.sleep(50);
+            }
+
+            assertThat(sent).as("more requests than the largest block holds").isGreaterThan(QuotaLeases.MAX_BLOCK);
+            assertThat(gate.leases().takes()).as("%d requests over two lease lives, admitted by one grown lease", sent).isEqualTo(takes);
+            assertThat(gate.leases().grown()).isPositive();
+            gate.giveBackLeases();
+            Map<String, Object> row = period(u);
+            assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(64 + sent);
+            assertThat(row.get("tokens_used")).isEqualTo(2L * (64 + sent));
+            assertThat(row.get("tokens_reserved")).isEqualTo(0L);
+            assertThat(row.get("rate_held")).isEqualTo(0);
+            assertThat(scalar("select count(*) from private.ai_reservations where user_id = ?", u.id())).isZero();
+        }
+    }
+
+    /**
+     * Property: two instances sending one user's requests steadily, so that their leases grow at their checks,
+     * never admit past the monthly request limit together, and once the leases are given back the period row
+     * counts exactly what was admitted, with nothing held. Seeded: the limit and each instance's pace.
+     */
+    @Test
+    void growingLeasesOnTwoInstancesNeverPassTheRequestLimitAndGiveBackExactly() throws Exception {
+        Random random = Seeds.random("growingLeasesOnTwoInstancesNeverPassTheRequestLimitAndGiveBackExactly");
+        int limit = 300 + random.nextInt(200);
+        AuthUser u = Users.signUp(db.dataSource(), "growlimit");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), limit, null, 100_000, 100, 2));
+        try (HikariDataSource second = Database.pool(db.url(), 4, "instance-b");
+                QuotaGate a = new QuotaGate(db.dataSource());
+                QuotaGate b = new QuotaGate(second);
+                ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(16);
+            List<Future<Integer>> admittedBy = new ArrayList<>();
+            for (QuotaGate g : List.of(a, b)) {
+                int pauseMillis = 25 + random.nextInt(20); // 22 to 40 a second each
+                admittedBy.add(pool.submit(() -> {
+                    int admitted = 0;
+                    int refusedInARow = 0;
+                    while (System.nanoTime() < until && refusedInARow < 5) {
+                        Admission answer = g.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 1, 10));
+                        if (answer instanceof Admitted adm) {
+                            admitted++;
+                            refusedInARow = 0;
+                            g.settleLater(new Settlement(adm.requestId(), "completed", 1, 1, "dev-echo", 1, "upstream"));
+                        } else {
+                            assertThat(((Rejected) answer).reason()).isEqualTo(Reason.INSUFFICIENT_QUOTA);
+                            refusedInARow++;
+                        }
+                        Thread.sleep(pauseMillis);
+                    }
+                    return admitted;
+                }));
+            }
+            int admitted = admittedBy.get(0).get() + admittedBy.get(1).get();
+            a.giveBackLeases();
+            b.giveBackLeases();
+
+            String context = "limit " + limit;
+            assertThat(a.leases().grown() + b.leases().grown()).as(context + ": leases grew at their checks").isPositive();
+            assertThat(admitted).as(context).isLessThanOrEqualTo(limit);
+            Map<String, Object> row = period(u);
+            assertThat(((Number) row.get("requests_used")).intValue()).as(context).isEqualTo(admitted);
+            assertThat(row.get("tokens_used")).as(context).isEqualTo(2L * admitted);
+            assertThat(row.get("tokens_reserved")).as(context).isEqualTo(0L);
+            assertThat(row.get("rate_held")).as(context).isEqualTo(0);
+            assertThat(scalar("select count(*) from public.ai_usage where user_id = ?", u.id())).as(context).isEqualTo(admitted);
+            assertThat(scalar("select count(*) from private.ai_reservations where user_id = ?", u.id())).as(context).isZero();
+        }
+    }
+
+    @Test
     void aPlanChangeMadeElsewhereReachesABusyLeaseWithinOneLife() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "busyreplan");
         String plan = Users.plan(db.dataSource(), null, null, 100_000, 100, 2);
