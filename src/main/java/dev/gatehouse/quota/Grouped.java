@@ -57,8 +57,13 @@ final class Grouped<T, R> implements AutoCloseable {
         this.maxGroup = maxGroup;
         this.one = one;
         this.many = many;
+        // Platform threads, as the flusher, the settler and the stream-release lane are: a lane that had sent
+        // its statement and was a virtual thread waited, once Postgres answered, for a carrier behind every
+        // runnable request on two cores; while 10,000 streams opened that was 1-6 s a group ("the statement
+        // ... until its lane ran again") with Postgres idle, and the takes queued behind it passed their 10 s.
+        // The OS wakes a platform thread when its socket has data, on its fair share of a core.
         for (int i = 0; i < lanes; i++) {
-            this.lanes.add(Thread.ofVirtual().name(what.replace(' ', '-') + "-" + i).start(this::serve));
+            this.lanes.add(Thread.ofPlatform().daemon().name(what.replace(' ', '-') + "-" + i).start(this::serve));
         }
     }
 

@@ -209,7 +209,7 @@ public final class QuotaGate implements AutoCloseable {
     }
 
     private Thread startSettler() {
-        return Thread.ofVirtual().name("quota-settler").start(this::settleContinuously);
+        return Thread.ofPlatform().daemon().name("quota-settler").start(this::settleContinuously);
     }
 
     /**

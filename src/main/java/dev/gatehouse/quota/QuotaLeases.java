@@ -257,7 +257,7 @@ final class QuotaLeases implements AutoCloseable {
         this.db = db;
         this.events = events;
         this.takes = new LeaseTakes(db);
-        this.flusher = Thread.ofVirtual().name("quota-lease-flusher").start(this::flushContinuously);
+        this.flusher = Thread.ofPlatform().daemon().name("quota-lease-flusher").start(this::flushContinuously);
     }
 
     /**

@@ -37,7 +37,7 @@ final class StreamReleases implements AutoCloseable {
 
     StreamReleases(DataSource db) {
         this.db = db;
-        this.lane = Thread.ofVirtual().name("quota-stream-release").start(this::serve);
+        this.lane = Thread.ofPlatform().daemon().name("quota-stream-release").start(this::serve);
     }
 
     /** Frees {@code requestId}'s stream slot, in a group with whatever releases wait at the same moment. */
