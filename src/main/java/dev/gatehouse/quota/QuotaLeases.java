@@ -57,7 +57,10 @@ final class QuotaLeases implements AutoCloseable {
      * unchanged (a check sent then): the bound on a plan change made elsewhere.
      */
     static final long LIFE_NANOS = TimeUnit.SECONDS.toNanos(3);
-    /** A busy block is checked when its life has less than this left; the flusher runs every 200 ms, so it has a few tries. */
+    /**
+     * A busy block is checked when its life has less than this left, or when at its pace it would run out within
+     * this; the flusher runs every 200 ms, so it has a few tries.
+     */
     static final long CHECK_BEFORE_NANOS = TimeUnit.SECONDS.toNanos(1);
     static final long FLUSH_EVERY_MILLIS = 200;
     /** A lease nobody flushed for this long is renewed anyway, far inside the reservation TTL (15 minutes). */
@@ -570,7 +573,8 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /**
-     * Checks every busy block whose life ends within {@link #CHECK_BEFORE_NANOS} (one round trip, {@link LeaseChecks}):
+     * Checks every busy block whose life ends, or which at its pace runs out, within {@link #CHECK_BEFORE_NANOS} (one
+     * round trip, {@link LeaseChecks}):
      * a block whose row still exists and whose plan, rules and period are those in force admits for another
      * {@link #LIFE_NANOS} from when the check was sent; any other retires now. A block that at the rate it has been
      * admitting would run out before its next check asks, in the same round trip, for more ({@link #growth}), which
@@ -588,7 +592,7 @@ final class QuotaLeases implements AutoCloseable {
             synchronized (u) {
                 Block b = u.current;
                 if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt)
-                        && b.outlived(sentAt + CHECK_BEFORE_NANOS)) {
+                        && (b.outlived(sentAt + CHECK_BEFORE_NANOS) || b.freeRequests() < perLife(b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS)) {
                     int extra = growth(b, sentAt);
                     due.add(b);
                     usedThen.add(b.used);
@@ -633,9 +637,13 @@ final class QuotaLeases implements AutoCloseable {
      * past its next check), else twice that, up to {@link #MAX_BLOCK}.
      */
     private static int growth(Block b, long now) {
-        double perLife = (double) (b.used - b.usedAtCheck) * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
-        long cover = (long) Math.ceil(2 * perLife);
+        long cover = (long) Math.ceil(2 * perLife(b, now));
         return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, MAX_BLOCK);
+    }
+
+    /** The user's lock is held. How many requests a block admits per {@link #LIFE_NANOS} at the pace it has since it was taken or last checked. */
+    private static double perLife(Block b, long now) {
+        return (double) (b.used - b.usedAtCheck) * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
