@@ -201,6 +201,17 @@ public final class Metrics implements QuotaEvents, QueueEvents, UpstreamObserver
     }
 
     @Override
+    public void leaseWaited(long waitedNanos) {
+        timer("gatehouse.quota.lease.wait", "requests whose admission waited for a quota lease to be taken in Postgres, and how long")
+                .record(waitedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void leaseGrown(int requests) {
+        counter("gatehouse.quota.lease.grants", "requests added to busy quota leases at their checks").increment(requests);
+    }
+
+    @Override
     public void finished(String queue, String kind, String result) {
         counter("gatehouse.queue.attempts", "queued rows attempted, by queue, kind (job kind or email template) and result",
                 "queue", label(queue), "kind", label(kind), "result", label(result)).increment();

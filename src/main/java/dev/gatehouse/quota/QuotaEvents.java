@@ -17,4 +17,13 @@ public interface QuotaEvents {
 
     /** A batch of {@code rows} settlements was written; the oldest had waited {@code oldestWaitNanos} since it was queued. */
     default void settled(int rows, long oldestWaitNanos) { }
+
+    /**
+     * A request's admission waited {@code waitedNanos} for a quota lease to be taken in Postgres (its own take or its
+     * user's), instead of being admitted in memory: how often and how long admission is on Postgres' path.
+     */
+    default void leaseWaited(long waitedNanos) { }
+
+    /** Checks added {@code requests} to busy quota leases, counted in Postgres, so their users need no take. */
+    default void leaseGrown(int requests) { }
 }

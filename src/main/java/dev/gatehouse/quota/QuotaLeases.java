@@ -270,7 +270,9 @@ final class QuotaLeases implements AutoCloseable {
      * own, and the next lease is sized for them.
      */
     Admission admit(Ask ask) throws SQLException {
-        long deadline = System.nanoTime() + TAKE_WAIT_NANOS;
+        long start = System.nanoTime();
+        long deadline = start + TAKE_WAIT_NANOS;
+        boolean waited = false;
         while (true) {
             User u = users.computeIfAbsent(ask.userId(), User::new);
             Taking t;
@@ -288,7 +290,7 @@ final class QuotaLeases implements AutoCloseable {
                 if (b != null) {
                     Admission.Reason refused = ruleRefusal(b.rules, ask);
                     if (refused != null) {
-                        return new Admission.Rejected(refused, 0, view(b, now));
+                        return waited(new Admission.Rejected(refused, 0, view(b, now)), waited, start);
                     }
                     int output = output(b.rules, ask);
                     long need = (long) Math.max(ask.promptTokens(), 0) + output;
@@ -301,7 +303,7 @@ final class QuotaLeases implements AutoCloseable {
                             streaming.add(ask.requestId());
                         }
                         admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now, ask.stream()));
-                        return new Admission.Admitted(ask.requestId(), output, view(b, now));
+                        return waited(new Admission.Admitted(ask.requestId(), output, view(b, now)), waited, start);
                     }
                 }
                 if (u.taking) {
@@ -310,6 +312,7 @@ final class QuotaLeases implements AutoCloseable {
                         throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
                     }
                     u.waiting++;
+                    waited = true;
                     try {
                         u.wait(Math.max(TimeUnit.NANOSECONDS.toMillis(left), 1));
                     } catch (InterruptedException e) {
@@ -322,8 +325,20 @@ final class QuotaLeases implements AutoCloseable {
                 }
                 t = prepareTake(u, ask);
             }
-            return take(u, ask, t, deadline);
+            try {
+                return take(u, ask, t, deadline);
+            } finally {
+                events.leaseWaited(System.nanoTime() - start);
+            }
         }
+    }
+
+    /** Tells the events how long {@code a} waited, when it waited for its user's lease take. */
+    private Admission waited(Admission a, boolean waited, long start) {
+        if (waited) {
+            events.leaseWaited(System.nanoTime() - start);
+        }
+        return a;
     }
 
     /** A block's cumulative figures at one moment, and the fingerprint they had. */
@@ -617,6 +632,9 @@ final class QuotaLeases implements AutoCloseable {
                 b.requests += a.granted(); // the lease's now, whatever follows: Postgres counted it
                 b.tokens += a.grantedTokens();
                 grown.addAndGet(a.granted());
+                if (a.granted() > 0) {
+                    events.leaseGrown(a.granted());
+                }
                 if (b.retired) {
                     b.giveBackFree(); // its life ran out meanwhile, or it was dropped: a grant is given back with the rest
                     continue;

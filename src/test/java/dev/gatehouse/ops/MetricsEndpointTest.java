@@ -117,6 +117,8 @@ class MetricsEndpointTest {
             assertThat(Scrape.sum(scrape, "gatehouse_admission_rejections_total", "plan", plan, "reason", "insufficient_quota")).isEqualTo(1);
             assertThat(Scrape.sum(scrape, "gatehouse_tokens_total", "plan", plan, "model", "dev-echo", "kind", "completion")).isPositive();
             assertThat(Scrape.sum(scrape, "gatehouse_settlement_lag_seconds_count")).isGreaterThanOrEqualTo(1);
+            // the user's first request waited for its lease to be taken (the second took one too: the first lease is one request)
+            assertThat(Scrape.sum(scrape, "gatehouse_quota_lease_wait_seconds_count")).isGreaterThanOrEqualTo(2);
             assertThat(scrape).doesNotContain(user.id().toString());
         });
     }

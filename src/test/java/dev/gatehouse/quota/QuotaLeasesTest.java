@@ -371,8 +371,22 @@ class QuotaLeasesTest {
     void aBusyLeaseRunningLowGrowsAtItsCheckSoASteadyUserTakesNoNewLease() throws Exception {
         AuthUser u = Users.signUp(db.dataSource(), "busygrow");
         Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
-        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+        java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger grants = new java.util.concurrent.atomic.AtomicInteger();
+        QuotaEvents events = new QuotaEvents() {
+            @Override
+            public void leaseWaited(long waitedNanos) {
+                waits.incrementAndGet();
+            }
+
+            @Override
+            public void leaseGrown(int requests) {
+                grants.addAndGet(requests);
+            }
+        };
+        try (QuotaGate gate = new QuotaGate(db.dataSource(), events)) {
             growToLargestBlock(gate, u);
+            assertThat(waits).as("one wait per lease taken: blocks of 1, 2, 4 ... 64").hasValue(7);
             long takes = gate.leases().takes();
             long until = System.nanoTime() + QuotaLeases.LIFE_NANOS * 2;
             int sent = 0;
@@ -385,6 +399,8 @@ class QuotaLeasesTest {
             assertThat(sent).as("more requests than the largest block holds").isGreaterThan(QuotaLeases.MAX_BLOCK);
             assertThat(gate.leases().takes()).as("%d requests over two lease lives, admitted by one grown lease", sent).isEqualTo(takes);
             assertThat(gate.leases().grown()).isPositive();
+            assertThat(grants).as("the grants the metrics were told of").hasValue((int) gate.leases().grown());
+            assertThat(waits).as("no request waited on Postgres after the first 64").hasValue(7);
             gate.giveBackLeases();
             Map<String, Object> row = period(u);
             assertThat(((Number) row.get("requests_used")).intValue()).isEqualTo(64 + sent);
