@@ -75,8 +75,10 @@ final class BenchServer {
                                 "bench-ttfb-trickle": ["ttfb-trickle"]},
                      "circuit_breaker": {"minimum_calls": 10000, "sliding_window_calls": 10000}}
                     """.formatted(upstreamUrl, streamsUpstreamUrl));
+            // a throwaway ops token for this run: the load generator reads the service's own metrics (lease waits) per phase
+            String opsToken = UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", "");
             Map<String, String> env = Map.of("GATEHOUSE_PORT", "0", "SUPABASE_JWT_SECRET", SECRET, "GATEHOUSE_CONFIG", config.toString(),
-                    "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL),
+                    "LOCAL_KEY", "sk-local-bench", "DB_POOL_SIZE", Integer.toString(POOL), "GATEHOUSE_OPS_TOKEN", opsToken,
                     // GATEHOUSE_QUOTA_LEASES=off bench/gateway.sh: the per-request admission, for an A/B in one build
                     "GATEHOUSE_QUOTA_LEASES", System.getenv().getOrDefault("GATEHOUSE_QUOTA_LEASES", "on"));
             if (System.getenv("GATEHOUSE_SHED_LAG_MS") != null) {
@@ -90,6 +92,7 @@ final class BenchServer {
                 Files.writeString(endpointsFile, "upstream=" + upstreamUrl + "\n"
                         + "gateway=http://127.0.0.1:" + gateway.port() + "\n"
                         + "control=http://127.0.0.1:" + control.getAddress().getPort() + "\n"
+                        + "ops_token=" + opsToken + "\n"
                         + "tokens=" + String.join(",", tokens) + "\n");
                 Thread.sleep(Duration.ofSeconds(seconds));
                 control.stop(0);

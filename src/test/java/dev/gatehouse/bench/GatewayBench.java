@@ -41,7 +41,12 @@ public final class GatewayBench {
     }
 
     /** One measured phase: direct or through the gateway, with the server's CPU per request when through it. */
-    record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, double allocKib, String loadAverage) {}
+    /**
+     * {@code leaseWaits}: the share of the gateway's requests whose admission waited for a quota lease take in Postgres
+     * ({@code gatehouse_quota_lease_wait_seconds}), {@code leaseWaitMs} their mean wait; NaN for the direct target.
+     */
+    record Row(String kind, int users, int load, String target, Sample sample, double jvmMicros, double pgMicros, double allocKib, String loadAverage,
+            double leaseWaits, double leaseWaitMs) {}
 
     /**
      * How fast the streams phase opens its streams: with {@link BenchUpstream#TRICKLE_CHUNKS} chunks
@@ -243,19 +248,23 @@ public final class GatewayBench {
             before.merge("jvm_gw", s1.get("jvm_cpu_ns") - s0.get("jvm_cpu_ns"), Long::sum);
             before.merge("pg_gw", s1.get("pg_cpu_ns") - s0.get("pg_cpu_ns"), Long::sum);
             before.merge("alloc_gw", s1.get("alloc_bytes") - s0.get("alloc_bytes"), Long::sum);
+            before.merge("waits_gw", s1.get("lease_waits") - s0.get("lease_waits"), Long::sum);
+            before.merge("wait_ns_gw", s1.get("lease_wait_ns") - s0.get("lease_wait_ns"), Long::sum);
             g = g == null ? sg : Sample.merge(g, sg);
         }
         String load1 = loadAverage();
-        Row rd = new Row(kind, users, load, "direct", d, Double.NaN, Double.NaN, Double.NaN, load1);
+        Row rd = new Row(kind, users, load, "direct", d, Double.NaN, Double.NaN, Double.NaN, load1, Double.NaN, Double.NaN);
         int n = Math.max(g.nanos().length, 1);
+        long waits = before.getOrDefault("waits_gw", 0L);
         Row rg = new Row(kind, users, load, "gateway", g, before.getOrDefault("jvm_gw", 0L) / 1e3 / n,
                 before.get("pg_cpu_ns") < 0 ? Double.NaN : before.getOrDefault("pg_gw", 0L) / 1e3 / n,
-                before.getOrDefault("alloc_gw", 0L) / 1024.0 / n, load1);
+                before.getOrDefault("alloc_gw", 0L) / 1024.0 / n, load1, (double) waits / n,
+                waits == 0 ? Double.NaN : before.getOrDefault("wait_ns_gw", 0L) / 1e6 / waits);
         rows.add(rd);
         rows.add(rg);
-        log(String.format("%-6s users=%-3d load=%-5d direct p50 %.3f p99 %.3f %.0f/s | gateway p50 %.3f p99 %.3f %.0f/s err %d | jvm %.0f us pg %.0f us %.1f KiB/req | load %s",
+        log(String.format("%-6s users=%-3d load=%-5d direct p50 %.3f p99 %.3f %.0f/s | gateway p50 %.3f p99 %.3f %.0f/s err %d | jvm %.0f us pg %.0f us %.1f KiB/req | lease waits %.2f %% avg %.1f ms | load %s",
                 kind, users, load, d.p(50), d.p(99), d.perSecond(), g.p(50), g.p(99), g.perSecond(), g.errors(), rg.jvmMicros(), rg.pgMicros(),
-                rg.allocKib(), load1));
+                rg.allocKib(), 100 * rg.leaseWaits(), rg.leaseWaitMs(), load1));
         return rg;
     }
 
@@ -327,6 +336,18 @@ public final class GatewayBench {
                 s.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1)));
             }
         }
+        // The service's own count of requests that waited for a lease take, and their waits in all (Prometheus text).
+        long waits = 0;
+        double seconds = 0;
+        for (String line : client.get(endpoints.get("gateway") + "/metrics", endpoints.get("ops_token")).split("\n")) {
+            if (line.startsWith("gatehouse_quota_lease_wait_seconds_count")) {
+                waits += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("gatehouse_quota_lease_wait_seconds_sum")) {
+                seconds += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        s.put("lease_waits", waits);
+        s.put("lease_wait_ns", (long) (seconds * 1e9));
         return s;
     }
 
