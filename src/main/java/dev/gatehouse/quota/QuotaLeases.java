@@ -68,10 +68,19 @@ final class QuotaLeases implements AutoCloseable {
     /**
      * A user's first lease is one request: a user who sends one request costs Postgres what
      * per-request admission did and holds nothing back; each next lease is twice what the last
-     * one admitted, up to {@link #MAX_BLOCK}.
+     * one admitted, up to {@link #MAX_BLOCK} for a user who streams; for one who does not, 2 to 8
+     * times, by how fast the last one was used, up to {@link #MAX_REQUEST_BLOCK}, which is also the
+     * most a check adds to a lease at once.
      */
     static final int FIRST_BLOCK = 1;
     static final int MAX_BLOCK = 64;
+    /**
+     * A user sending 1,000 requests a second used up 64-request leases in 64 ms, before any check could
+     * grow them, and every 64th request (and those behind it) waited for a take: 6.5 % of its requests at
+     * 1,000 req/s (bench/README.md, session 24). Limits are unaffected: each extra is still at most half of
+     * what the user has left, so near a limit or under a low per-minute rate a lease stays small.
+     */
+    static final int MAX_REQUEST_BLOCK = 1024;
     /** private.ai_reservation_ttl(): a settlement later than this is lost. */
     private static final long LOST_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
     /**
@@ -221,13 +230,15 @@ final class QuotaLeases implements AutoCloseable {
             if (current != null) {
                 current.retired = true;
                 current.giveBackFree();
-                nextBlock = Math.clamp(2L * current.used, 2, MAX_BLOCK);
                 // Slots grow with the rate they were used at: a lease whose slots ran out in a tenth of its
                 // life was a tenth of what that rate needs (up to 8x at once). Growing only 2x a take, a
                 // user opening streams fast needed a take every few streams, and 10,000 streams opening
-                // at once queued every user's take behind the lanes for seconds.
+                // at once queued every user's take behind the lanes for seconds. Requests of a user who
+                // does not stream grow the same way, further (MAX_REQUEST_BLOCK).
                 double stretch = Math.clamp((double) LIFE_NANOS / Math.max(System.nanoTime() - current.takenAt, 1), 2.0, 8.0);
                 nextStreams = current.streamsUsed == 0 ? 0 : (int) Math.clamp((long) Math.ceil(current.streamsUsed * stretch), 2, MAX_BLOCK);
+                nextBlock = nextStreams > 0 ? (int) Math.clamp(2L * current.used, 2, MAX_BLOCK)
+                        : (int) Math.clamp((long) Math.ceil(current.used * stretch), 2, MAX_REQUEST_BLOCK);
                 draining.add(current);
                 current = null;
             }
@@ -360,7 +371,7 @@ final class QuotaLeases implements AutoCloseable {
         // sized for the requests already waiting too: a burst takes a few leases, not one each
         int demand = u.waiting + 1;
         int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
-        int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, MAX_BLOCK);
+        int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, streams > 0 ? MAX_BLOCK : MAX_REQUEST_BLOCK);
         return new Taking(UUID.randomUUID(), block, streams, old);
     }
 
@@ -652,11 +663,11 @@ final class QuotaLeases implements AutoCloseable {
     /**
      * The user's lock is held. How many more requests a block due for its check asks for: none while what it holds
      * free covers twice what it admitted per {@link #LIFE_NANOS} since it was taken or last checked (so it lasts
-     * past its next check), else twice that, up to {@link #MAX_BLOCK}.
+     * past its next check), else twice that, up to {@link #MAX_REQUEST_BLOCK} (a block holding stream slots is never checked).
      */
     private static int growth(Block b, long now) {
         long cover = (long) Math.ceil(2 * perLife(b, now));
-        return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, MAX_BLOCK);
+        return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, MAX_REQUEST_BLOCK);
     }
 
     /** The user's lock is held. How many requests a block admits per {@link #LIFE_NANOS} at the pace it has since it was taken or last checked. */
