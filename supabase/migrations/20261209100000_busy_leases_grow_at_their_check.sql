@@ -15,11 +15,18 @@
 -- user has left of requests, rate tokens and quota tokens. So the sum over every instance still never
 -- passes a limit, and another instance's user always finds the rest.
 --
--- A lease grows only while its row exists and belongs to the billing period in force; it never grows
--- stream slots (leases holding slots are not checked). What the lease took, grown included, is given
--- back as before: a flush returns its unused part when it retires, and closing its row returns
--- whatever it still held by this row's own figures, so a grant whose answer never reached the
--- service stays reserved until the lease closes and is then given back, never lost and never spent twice.
+-- Stream slots: a lease holding slots gives back, at each check, every slot it holds free then
+-- (p_streams_returned, cumulative like the flush's figure), so a slot freed by a stream that ended is
+-- free for the user's other instances by the lease's next check or its retirement, within 3 s as
+-- before; it may then ask for new slots (p_extra_streams), granted under the period row lock against
+-- the plan's max_concurrent_streams, at most half of what the user has left once the slots given
+-- back are counted free, so the concurrent-stream limit stays exact across instances.
+--
+-- A lease grows only while its row exists and belongs to the billing period in force. What the lease
+-- took, grown included, is given back as before: a flush returns its unused part when it retires, and
+-- closing its row returns whatever it still held by this row's own figures, so a grant whose answer
+-- never reached the service stays reserved until the lease closes and is then given back, never lost
+-- and never spent twice.
 --
 -- Lock order: every period row a grant writes is locked first, in one statement ordered by user and
 -- period start, as private.ai_flush_leases locks them.
@@ -29,6 +36,8 @@ create function private.ai_lease_renew(
   p_user_ids uuid[],
   p_extra integer[],
   p_extra_tokens bigint[],
+  p_extra_streams integer[],
+  p_streams_returned integer[],
   p_now timestamptz default now()
 )
 returns table (
@@ -45,7 +54,8 @@ returns table (
   period_start timestamptz,
   period_end timestamptz,
   granted integer,
-  granted_tokens bigint
+  granted_tokens bigint,
+  granted_streams integer
 )
 language plpgsql
 set search_path = ''
@@ -60,22 +70,28 @@ declare
   v_tokens double precision;
   v_extra integer;
   v_extra_tokens bigint;
+  v_ask_streams integer;
+  v_extra_streams integer;
+  v_max_streams integer;
 begin
   if cardinality(p_lease_ids) is distinct from cardinality(p_user_ids)
      or cardinality(p_lease_ids) is distinct from cardinality(p_extra)
-     or cardinality(p_lease_ids) is distinct from cardinality(p_extra_tokens) then
-    raise exception 'ai_lease_renew: one user, extra and extra tokens per lease' using errcode = '22023';
+     or cardinality(p_lease_ids) is distinct from cardinality(p_extra_tokens)
+     or cardinality(p_lease_ids) is distinct from cardinality(p_extra_streams)
+     or cardinality(p_lease_ids) is distinct from cardinality(p_streams_returned) then
+    raise exception 'ai_lease_renew: one user, extra, extra tokens, extra streams and streams returned per lease' using errcode = '22023';
   end if;
-  if exists (select 1 from unnest(p_extra, p_extra_tokens) as e(r, t) where r is null or r < 0 or t is null or t < 0) then
-    raise exception 'ai_lease_renew: extras are counts, never negative' using errcode = '22023';
+  if exists (select 1 from unnest(p_extra, p_extra_tokens, p_extra_streams, p_streams_returned) as e(r, t, s, g)
+             where r is null or r < 0 or t is null or t < 0 or s is null or s < 0 or g is null or g < 0) then
+    raise exception 'ai_lease_renew: extras and returns are counts, never negative' using errcode = '22023';
   end if;
 
-  if exists (select 1 from unnest(p_extra) as e(r) where r > 0) then
+  if exists (select 1 from unnest(p_extra, p_extra_streams, p_streams_returned) as e(r, s, g) where r > 0 or s > 0 or g > 0) then
     perform set_config('synchronous_commit', 'off', true);
     perform 1 from private.ai_quota_periods q
     join private.ai_reservations r on r.user_id = q.user_id and r.period_start = q.period_start
-    join unnest(p_lease_ids, p_user_ids, p_extra) as i(lease_id, user_id, extra)
-      on r.request_id = i.lease_id and r.user_id = i.user_id and i.extra > 0
+    join unnest(p_lease_ids, p_user_ids, p_extra, p_extra_streams) as i(lease_id, user_id, extra, extra_streams)
+      on r.request_id = i.lease_id and r.user_id = i.user_id and (i.extra > 0 or i.extra_streams > 0)
     where r.lease_requests is not null
     order by q.user_id, q.period_start
     for no key update of q;
@@ -96,7 +112,31 @@ begin
     period_end := v.period_end;
     granted := 0;
     granted_tokens := 0;
+    granted_streams := 0;
     v_ask := p_extra[v.slot];
+    v_ask_streams := p_extra_streams[v.slot];
+
+    -- slots given back first (this only lowers what the user holds), so they count as free below
+    if p_streams_returned[v.slot] > 0 and v.lease_held then
+      update private.ai_reservations r
+      set lease_streams_returned = least(greatest(r.lease_streams_returned, p_streams_returned[v.slot]), r.lease_streams)
+      where r.request_id = p_lease_ids[v.slot] and r.lease_requests is not null;
+    end if;
+
+    if v_ask_streams > 0 and v.lease_held and v.plan_id is not null then
+      select r.period_start into v_lease_period from private.ai_reservations r where r.request_id = p_lease_ids[v.slot];
+      if v_lease_period = v.period_start then
+        select p.max_concurrent_streams into v_max_streams from public.plans p where p.id = v.plan_id;
+        -- at most half of what is left: another instance's user always finds the rest
+        v_extra_streams := greatest(least(v_ask_streams, (v_max_streams - private.ai_streams_held(p_user_ids[v.slot])) / 2), 0);
+        if v_extra_streams > 0 then
+          update private.ai_reservations r
+          set lease_streams = r.lease_streams + v_extra_streams, created_at = p_now
+          where r.request_id = p_lease_ids[v.slot];
+          granted_streams := v_extra_streams;
+        end if;
+      end if;
+    end if;
 
     if v_ask > 0 and v.lease_held and v.plan_id is not null then
       select r.period_start into v_lease_period from private.ai_reservations r where r.request_id = p_lease_ids[v.slot];
@@ -140,8 +180,9 @@ begin
   end loop;
 end;
 $$;
-comment on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], timestamptz) is
-  'For each quota lease: what private.ai_lease_rules answers, and up to p_extra requests and p_extra_tokens added to the lease, each at most half of what its user has left (migration 20261209100000).';
+comment on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], integer[], integer[], timestamptz) is
+  'For each quota lease: what private.ai_lease_rules answers; the stream slots it gives back; and up to p_extra requests, p_extra_tokens and p_extra_streams slots added to it, each at most half of what its user has left (migration 20261209100000).';
 
-revoke execute on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], timestamptz) from public, anon, authenticated;
-grant execute on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], timestamptz) to service_role;
+revoke execute on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], integer[], integer[], timestamptz)
+  from public, anon, authenticated;
+grant execute on function private.ai_lease_renew(uuid[], uuid[], integer[], bigint[], integer[], integer[], timestamptz) to service_role;

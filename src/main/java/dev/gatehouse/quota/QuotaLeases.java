@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * <p>Streams (migration 20261206200000): a lease also takes stream slots, counted against the
  * plan's concurrent-stream limit in Postgres ({@code private.ai_streams_held}) when it is taken. A
  * stream admitted from the lease holds one until it ends ({@link #releaseStream}); a freed slot can
- * be reused here at once, and is given back when the lease retires (or, for a retired lease, by
- * the next flush), so another instance can use it within {@link #LIFE_NANOS} plus one flush
- * (3.2 s). Each extra a lease takes is at most half of what its user has left.
+ * be reused here at once, and is given back at the lease's next check ({@link #checkBusy}: every
+ * slot then free) or when it retires (or, for a retired lease, by the next flush), so another
+ * instance can use it within {@link #LIFE_NANOS} plus one flush (3.2 s). Each extra a lease takes,
+ * or a check grants, is at most half of what its user has left.
  */
 final class QuotaLeases implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuotaLeases.class);
@@ -116,8 +117,10 @@ final class QuotaLeases implements AutoCloseable {
         int requests;
         long tokens;
         /** Stream slots it took; streamsActive of them hold a stream now, streamsReturned were given back. */
-        final int streams;
+        int streams;
         int streamsUsed;
+        /** Streams it had admitted at its last check (taken: the first request's). */
+        int streamsUsedAtCheck;
         int streamsActive;
         int streamsReturned;
         /** The first request's figures as Postgres answered them, from which local answers are derived. */
@@ -151,6 +154,7 @@ final class QuotaLeases implements AutoCloseable {
             this.tokens = a.leaseTokens();
             this.streams = a.leaseStreams();
             this.streamsUsed = stream ? 1 : 0;
+            this.streamsUsedAtCheck = streamsUsed;
             this.streamsActive = streamsUsed;
             this.bucketAfterFirst = a.rateTokens();
             this.requestsUsedAfterFirst = l.requestsUsed();
@@ -600,29 +604,37 @@ final class QuotaLeases implements AutoCloseable {
 
     /**
      * Checks every busy block whose life ends, or which at its pace runs out, within {@link #CHECK_BEFORE_NANOS} (one
-     * round trip, {@link LeaseChecks}):
-     * a block whose row still exists and whose plan, rules and period are those in force admits for another
-     * {@link #LIFE_NANOS} from when the check was sent; any other retires now. A block that at the rate it has been
-     * admitting would run out before its next check asks, in the same round trip, for more ({@link #growth}), which
-     * Postgres counts then as it counts a take. So a user sending requests steadily takes a lease once, instead of
-     * every 3 s or every 64 requests with a request waiting for it each time. A block holding stream slots is not
-     * checked: it retires at its life, so a freed slot still reaches the user's other instances within 3.2 s. A
-     * check that fails extends nothing, and a grant whose answer was lost stays reserved until the lease closes.
+     * round trip, {@link LeaseChecks}): a block whose row still exists and whose plan, rules and period are those in
+     * force admits for another {@link #LIFE_NANOS} from when the check was sent; any other retires now. A block that at
+     * the rate it has been admitting would run out before its next check asks, in the same round trip, for more
+     * ({@link #growth}), which Postgres counts then as it counts a take. So a user sending requests steadily takes a
+     * lease once, instead of every 3 s or every 64 requests with a request waiting for it each time. A block holding
+     * stream slots gives back every slot it holds free when the check is sent (they are no longer its to admit in), so a
+     * slot a stream freed is free for the user's other instances by the block's next check or retirement, within 3 s,
+     * and asks for the slots its pace needs, granted in Postgres at most half of what the user has left. A check that
+     * fails extends nothing (slots given back are written by the next flush), and a grant whose answer was lost stays
+     * reserved until the lease closes.
      */
     void checkBusy() {
         long sentAt = System.nanoTime();
         List<Block> due = new ArrayList<>();
-        List<Integer> usedThen = new ArrayList<>();
+        List<int[]> usedThen = new ArrayList<>();
         List<LeaseChecks.Check> checks = new ArrayList<>();
         for (User u : users.values()) {
             synchronized (u) {
                 Block b = u.current;
-                if (b != null && b.streams == 0 && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt)
-                        && (b.outlived(sentAt + CHECK_BEFORE_NANOS) || b.freeRequests() < perLife(b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS)) {
+                if (b != null && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt) && (b.outlived(sentAt + CHECK_BEFORE_NANOS)
+                        || b.freeRequests() < perLife(b.used - b.usedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS
+                        || (b.streams > 0 && b.freeStreams() < perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS))) {
                     int extra = growth(b, sentAt);
+                    int extraStreams = 0;
+                    if (b.streams > 0) {
+                        b.streamsReturned += Math.max(b.freeStreams(), 0);
+                        extraStreams = (int) Math.min((long) Math.ceil(2 * perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt)), MAX_BLOCK);
+                    }
                     due.add(b);
-                    usedThen.add(b.used);
-                    checks.add(new LeaseChecks.Check(b.id, u.id, extra, extra * Math.max(b.firstNeed, 1)));
+                    usedThen.add(new int[] {b.used, b.streamsUsed});
+                    checks.add(new LeaseChecks.Check(b.id, u.id, extra, extra * Math.max(b.firstNeed, 1), extraStreams, b.streamsReturned));
                 }
             }
         }
@@ -642,6 +654,7 @@ final class QuotaLeases implements AutoCloseable {
             synchronized (b.user) {
                 b.requests += a.granted(); // the lease's now, whatever follows: Postgres counted it
                 b.tokens += a.grantedTokens();
+                b.streams += a.grantedStreams();
                 grown.addAndGet(a.granted());
                 if (a.granted() > 0) {
                     events.leaseGrown(a.granted());
@@ -652,7 +665,8 @@ final class QuotaLeases implements AutoCloseable {
                 }
                 if (a.held() && b.rules.equals(a.rules()) && b.periodStart.equals(a.periodStart()) && b.periodEnd.equals(a.periodEnd())) {
                     b.checkedAt = sentAt;
-                    b.usedAtCheck = usedThen.get(i);
+                    b.usedAtCheck = usedThen.get(i)[0];
+                    b.streamsUsedAtCheck = usedThen.get(i)[1];
                 } else {
                     b.user.retireCurrent(); // its plan, period or row changed: the next request takes a lease under what is in force
                 }
@@ -663,16 +677,17 @@ final class QuotaLeases implements AutoCloseable {
     /**
      * The user's lock is held. How many more requests a block due for its check asks for: none while what it holds
      * free covers twice what it admitted per {@link #LIFE_NANOS} since it was taken or last checked (so it lasts
-     * past its next check), else twice that, up to {@link #MAX_REQUEST_BLOCK} (a block holding stream slots is never checked).
+     * past its next check), else twice that, up to {@link #MAX_REQUEST_BLOCK} ({@link #MAX_BLOCK} for a block holding
+     * stream slots, as their takes are).
      */
     private static int growth(Block b, long now) {
-        long cover = (long) Math.ceil(2 * perLife(b, now));
-        return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, MAX_REQUEST_BLOCK);
+        long cover = (long) Math.ceil(2 * perLife(b.used - b.usedAtCheck, b, now));
+        return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, b.streams > 0 ? MAX_BLOCK : MAX_REQUEST_BLOCK);
     }
 
-    /** The user's lock is held. How many requests a block admits per {@link #LIFE_NANOS} at the pace it has since it was taken or last checked. */
-    private static double perLife(Block b, long now) {
-        return (double) (b.used - b.usedAtCheck) * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
+    /** How many a block admits per {@link #LIFE_NANOS} at the pace of {@code since} admitted since it was taken or last checked. */
+    private static double perLife(int since, Block b, long now) {
+        return (double) since * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */

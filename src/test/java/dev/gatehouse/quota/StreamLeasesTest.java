@@ -34,7 +34,10 @@ import org.junit.jupiter.api.Test;
 
 /** Streams admitted from quota leases (migration 20261206200000) against real Postgres, through two gates on one database. */
 class StreamLeasesTest {
-    /** How soon a slot freed on one instance is free for another: a live lease retires within LIFE, and the next flush writes it. */
+    /**
+     * How soon a slot freed on one instance is free for another: a live lease gives its free slots back at its next check
+     * or retires within LIFE, and the check's statement or the next flush writes it.
+     */
     private static final Duration FREED_SLOT_BOUND =
             Duration.ofNanos(QuotaLeases.LIFE_NANOS + TimeUnit.MILLISECONDS.toNanos(QuotaLeases.FLUSH_EVERY_MILLIS));
     private static TestDatabase db;
@@ -189,6 +192,78 @@ class StreamLeasesTest {
             cut.set(false);
         }
         assertThat(streamsHeld(u)).isZero();
+    }
+
+    /** Opens a stream for {@code u} on {@code gate}, which must be admitted, and ends it at once (released, settled). */
+    private static void streamAndEnd(QuotaGate gate, AuthUser u) {
+        Admitted a = (Admitted) gate.admit(stream(u));
+        gate.releaseStream(a.requestId());
+        gate.settleLater(new Settlement(a.requestId(), "completed", 5, 10, "dev-echo", 1, "upstream"));
+    }
+
+    @Test
+    void aSteadilyStreamingUsersLeaseIsCheckedAndGrownInsteadOfRetiringEveryLife() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "steadystreams");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 100));
+        try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+            long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            int sent = 0;
+            while (System.nanoTime() < warm) { // 10 streams a second: the first leases grow to that pace
+                streamAndEnd(gate, u);
+                sent++;
+                Thread.sleep(100);
+            }
+            long takes = gate.leases().takes();
+            long until = System.nanoTime() + 3 * QuotaLeases.LIFE_NANOS;
+            while (System.nanoTime() < until) {
+                streamAndEnd(gate, u);
+                sent++;
+                Thread.sleep(100);
+            }
+
+            // unchecked, a lease holding slots retired every 3 s: at least 3 takes here
+            assertThat(gate.leases().takes() - takes).as("takes over three lease lives of steady streams").isLessThanOrEqualTo(1);
+            gate.giveBackLeases();
+            assertThat(streamsHeld(u)).isZero();
+            try (Connection c = db.connect()) {
+                assertThat(((Number) Postgrest.scalar(c, "select requests_used from private.ai_quota_periods where user_id = ?", u.id())).intValue())
+                        .isEqualTo(sent);
+            }
+        }
+    }
+
+    @Test
+    void aSlotFreedInACheckedLeaseIsFreeOnTheOtherInstanceWithinTheDocumentedBound() throws Exception {
+        AuthUser u = Users.signUp(db.dataSource(), "checkedfreed");
+        Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, 2));
+        try (HikariDataSource second = Database.pool(db.url(), 4, "instance-b");
+                QuotaGate a = new QuotaGate(db.dataSource());
+                QuotaGate b = new QuotaGate(second)) {
+            Admitted longOne = (Admitted) a.admit(stream(u)); // open throughout
+            long until = System.nanoTime() + 2 * QuotaLeases.LIFE_NANOS;
+            while (System.nanoTime() < until) { // a's lease stays busy, so it is checked rather than retired
+                streamAndEnd(a, u);
+                Thread.sleep(100);
+            }
+            long freed = System.nanoTime(); // a's last short stream has ended: one of the 2 slots is free on a
+
+            Admitted[] other = new Admitted[1];
+            await().pollInterval(Duration.ofMillis(50)).atMost(FREED_SLOT_BOUND.plusSeconds(2)).until(() -> {
+                // a's lease stays busy with plain requests, so it lives on: the free slot must still leave it
+                Admitted plain = (Admitted) a.admit(new QuotaGate.Ask(u.id(), "dev-echo", null, false, 5, 20));
+                a.settleLater(new Settlement(plain.requestId(), "completed", 5, 10, "dev-echo", 1, "upstream"));
+                if (b.admit(stream(u)) instanceof Admitted adm) {
+                    other[0] = adm;
+                    return true;
+                }
+                return false;
+            });
+            Duration took = Duration.ofNanos(System.nanoTime() - freed);
+            assertThat(took).isLessThanOrEqualTo(FREED_SLOT_BOUND.plusMillis(500));
+            assertThat(a.admit(stream(u))).as("both slots held: a's long stream and b's")
+                    .isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.reason()).isEqualTo(Reason.TOO_MANY_STREAMS));
+            a.releaseStream(longOne.requestId());
+        }
     }
 
     @Test
