@@ -95,170 +95,11 @@ final class QuotaLeases implements AutoCloseable {
     record Rules(String planId, int rpm, Integer requestsLimit, Long tokensLimit, int maxOutputTokens,
             Set<String> models, Set<String> tasks, boolean rawChat) {}
 
-    /** One settled request's ledger row, written by the next flush. */
-    private record Ledger(UUID requestId, UUID apiKeyId, String model, String task, Settlement s) {}
-
     /** A request admitted from a block: what it holds, what its ledger row needs, and when (System.nanoTime()). */
-    private record Held(Block block, long reserved, UUID apiKeyId, String model, String task, long at, boolean stream) {}
-
-    /** One lease: what it took, and the cumulative figures reported to Postgres. Guarded by its user's lock. */
-    private static final class Block {
-        final UUID id;
-        final User user;
-        final Rules rules;
-        final Instant periodStart;
-        final Instant periodEnd;
-        final long takenAt;
-        /** When the check that last found its plan unchanged was sent (taken: when it was taken); it admits until LIFE_NANOS after. */
-        long checkedAt;
-        /** How many it had admitted then: a block that admitted none since is idle and is left to retire. */
-        int usedAtCheck = 1;
-        /** What it took, and what checks added since ({@link #checkBusy}). */
-        int requests;
-        long tokens;
-        /** Stream slots it took; streamsActive of them hold a stream now, streamsReturned were given back. */
-        int streams;
-        int streamsUsed;
-        /** Streams it had admitted at its last check (taken: the first request's). */
-        int streamsUsedAtCheck;
-        int streamsActive;
-        int streamsReturned;
-        /** The first request's figures as Postgres answered them, from which local answers are derived. */
-        final double bucketAfterFirst;
-        final int requestsUsedAfterFirst;
-        final long tokensUsedAfterFirst;
-        final long firstNeed;
-        int used = 1;
-        int refunded;
-        int returned;
-        long charged;
-        long inflight;
-        long tokensReturned;
-        boolean retired;
-        final List<Ledger> ledger = new ArrayList<>();
-        /** What Postgres last confirmed: a block is flushed only when something changed (or for a heartbeat). */
-        long confirmed;
-        long confirmedAt;
-
-        Block(UUID id, User user, LeaseTakes.Answer a, long need, boolean stream, long now) {
-            Limits l = a.limits();
-            this.id = id;
-            this.user = user;
-            this.rules = new Rules(l.planId(), l.rpmLimit(), l.requestsLimit(), l.tokensLimit(), a.maxOutputTokens(), a.models(), a.tasks(),
-                    a.rawChat());
-            this.periodStart = l.periodStart();
-            this.periodEnd = l.periodEnd();
-            this.takenAt = now;
-            this.checkedAt = now;
-            this.requests = a.leaseRequests();
-            this.tokens = a.leaseTokens();
-            this.streams = a.leaseStreams();
-            this.streamsUsed = stream ? 1 : 0;
-            this.streamsUsedAtCheck = streamsUsed;
-            this.streamsActive = streamsUsed;
-            this.bucketAfterFirst = a.rateTokens();
-            this.requestsUsedAfterFirst = l.requestsUsed();
-            this.tokensUsedAfterFirst = l.tokensUsed();
-            this.firstNeed = need;
-            this.inflight = need;
-            this.confirmedAt = now;
-            this.confirmed = fingerprint();
-        }
-
-        int freeRequests() {
-            return requests - used - returned;
-        }
-
-        long freeTokens() {
-            return tokens - charged - inflight - tokensReturned;
-        }
-
-        int freeStreams() {
-            return streams - streamsActive - streamsReturned;
-        }
-
-        /** Gives back everything free: a retired block admits nothing more. */
-        void giveBackFree() {
-            returned += Math.max(freeRequests(), 0);
-            tokensReturned += Math.max(freeTokens(), 0);
-            streamsReturned += Math.max(freeStreams(), 0);
-        }
-
-        /** Its cumulative figures now, as a take or a flush sends them (read under the user's lock). */
-        Figures figures() {
-            return new Figures(this, used, refunded, charged, returned, tokensReturned, streamsReturned, fingerprint());
-        }
-
-        long fingerprint() {
-            long h = used;
-            h = h * 31 + refunded;
-            h = h * 31 + returned;
-            h = h * 31 + charged;
-            h = h * 31 + tokensReturned;
-            h = h * 31 + streamsReturned;
-            return h * 31 + (retired ? 1 : 0);
-        }
-
-        /** Past its life: {@link #LIFE_NANOS} since it was taken or last found unchanged by a check. */
-        boolean outlived(long now) {
-            return now - checkedAt > LIFE_NANOS;
-        }
-
-        /** Retired with nothing in flight: nothing of it can change any more. */
-        boolean closable() {
-            return retired && inflight == 0;
-        }
-    }
-
-    /** A user's blocks on this instance: the current one (admitting) and retired ones draining. */
-    private static final class User {
-        final UUID id;
-        Block current;
-        final List<Block> draining = new ArrayList<>();
-        int nextBlock = FIRST_BLOCK;
-        /** Stream slots the next lease asks for: 2-8x what the last one admitted, by how fast (none for a user who does not stream). */
-        int nextStreams;
-        /** A lease is being taken for this user (outside the lock); others wait for it rather than take their own. */
-        boolean taking;
-        /** Requests waiting for that lease: the next one is sized for them. */
-        int waiting;
-        /** When this user last asked (System.nanoTime()): their lease size is remembered while they are active. */
-        long lastAsked = System.nanoTime();
-        boolean gone;
-
-        User(UUID id) {
-            this.id = id;
-        }
-
-        void retireCurrent() {
-            if (current != null) {
-                current.retired = true;
-                current.giveBackFree();
-                // Slots grow with the rate they were used at: a lease whose slots ran out in a tenth of its
-                // life was a tenth of what that rate needs (up to 8x at once). Growing only 2x a take, a
-                // user opening streams fast needed a take every few streams, and 10,000 streams opening
-                // at once queued every user's take behind the lanes for seconds. Requests of a user who
-                // does not stream grow the same way, further (MAX_REQUEST_BLOCK).
-                double stretch = Math.clamp((double) LIFE_NANOS / Math.max(System.nanoTime() - current.takenAt, 1), 2.0, 8.0);
-                nextStreams = current.streamsUsed == 0 ? 0 : (int) Math.clamp((long) Math.ceil(current.streamsUsed * stretch), 2, MAX_BLOCK);
-                nextBlock = nextStreams > 0 ? (int) Math.clamp(2L * current.used, 2, MAX_BLOCK)
-                        : (int) Math.clamp((long) Math.ceil(current.used * stretch), 2, MAX_REQUEST_BLOCK);
-                draining.add(current);
-                current = null;
-            }
-        }
-
-        List<Block> blocks() {
-            List<Block> all = new ArrayList<>(draining);
-            if (current != null) {
-                all.add(current);
-            }
-            return all;
-        }
-    }
+    private record Held(LeaseBlock block, long reserved, UUID apiKeyId, String model, String task, long at, boolean stream) {}
 
     private final DataSource db;
-    private final Map<UUID, User> users = new ConcurrentHashMap<>();
+    private final Map<UUID, LeaseUser> users = new ConcurrentHashMap<>();
     private final Map<UUID, Held> admitted = new ConcurrentHashMap<>();
     /** Streams admitted from a lease whose slot is not yet free. */
     private final Set<UUID> streaming = ConcurrentHashMap.newKeySet();
@@ -289,7 +130,7 @@ final class QuotaLeases implements AutoCloseable {
         long deadline = start + TAKE_WAIT_NANOS;
         boolean waited = false;
         while (true) {
-            User u = users.computeIfAbsent(ask.userId(), User::new);
+            LeaseUser u = users.computeIfAbsent(ask.userId(), LeaseUser::new);
             Taking t;
             synchronized (u) {
                 if (u.gone) {
@@ -297,7 +138,7 @@ final class QuotaLeases implements AutoCloseable {
                 }
                 long now = System.nanoTime();
                 u.lastAsked = now;
-                Block b = u.current;
+                LeaseBlock b = u.current;
                 if (b != null && (b.outlived(now) || !Instant.now().isBefore(b.periodEnd))) {
                     u.retireCurrent();
                     b = null;
@@ -356,22 +197,18 @@ final class QuotaLeases implements AutoCloseable {
         return a;
     }
 
-    /** A block's cumulative figures at one moment, and the fingerprint they had. */
-    private record Figures(Block block, int used, int refunded, long charged, int returned, long tokensReturned, int streamsReturned,
-            long fingerprint) {}
-
     /** What a take sends: the user's older leases' figures (read under the lock) and the size asked. */
-    private record Taking(UUID leaseId, int block, int streams, List<Figures> old) {}
+    private record Taking(UUID leaseId, int block, int streams, List<LeaseBlock.Figures> old) {}
 
     /** The user's lock is held: retires the current block and reads what the take sends. */
-    private static Taking prepareTake(User u, Ask ask) {
+    private static Taking prepareTake(LeaseUser u, Ask ask) {
         u.retireCurrent();
         u.taking = true;
         // Every lease of the user here whose figures Postgres has not confirmed yet: what they hold
         // free is given back before this request is decided, so this instance's own leases never
         // refuse its user. Leases already confirmed are not rewritten: a user with many streams
         // open has as many draining leases, and each take rewrote them all.
-        List<Figures> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).map(Block::figures).toList();
+        List<LeaseBlock.Figures> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).map(LeaseBlock::figures).toList();
         // sized for the requests already waiting too: a burst takes a few leases, not one each
         int demand = u.waiting + 1;
         int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
@@ -395,8 +232,8 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /** Outside the user's lock: takes a lease in Postgres for {@code ask}, in a group with the other users' takes waiting then. */
-    private Admission take(User u, Ask ask, Taking t, long deadline) throws SQLException {
-        Block taken = null;
+    private Admission take(LeaseUser u, Ask ask, Taking t, long deadline) throws SQLException {
+        LeaseBlock taken = null;
         boolean applied = false;
         try {
             List<LeaseTakes.Old> old = t.old().stream().map(f -> new LeaseTakes.Old(f.block().id, f.used(), f.returned(), f.tokensReturned(),
@@ -408,15 +245,15 @@ final class QuotaLeases implements AutoCloseable {
                 return new Admission.Rejected(Admission.Reason.of(a.reason()), a.retryAfterSeconds(), a.limits());
             }
             long need = (long) Math.max(ask.promptTokens(), 0) + a.grantedOutputTokens();
-            taken = new Block(t.leaseId(), u, a, need, ask.stream(), System.nanoTime());
+            taken = new LeaseBlock(t.leaseId(), u, a, need, ask.stream(), System.nanoTime());
             return new Admission.Admitted(ask.requestId(), a.grantedOutputTokens(), a.limits());
         } finally {
             synchronized (u) {
                 u.taking = false;
                 if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
                     long now = System.nanoTime();
-                    for (Figures f : t.old()) {
-                        Block b = f.block();
+                    for (LeaseBlock.Figures f : t.old()) {
+                        LeaseBlock b = f.block();
                         if (b.fingerprint() == f.fingerprint()) {
                             b.confirmed = f.fingerprint();
                             b.confirmedAt = now;
@@ -462,7 +299,7 @@ final class QuotaLeases implements AutoCloseable {
      * the block's first request, refilled since, less the block's later requests; the counts
      * likewise. Exact on one instance; another instance's requests show at the next lease.
      */
-    private static Limits view(Block b, long now) {
+    private static Limits view(LeaseBlock b, long now) {
         Rules r = b.rules;
         double rate = r.rpm() / 60.0;
         double bucket = Math.min(r.rpm(), b.bucketAfterFirst + (now - b.takenAt) / 1e9 * rate) - (b.used - 1);
@@ -477,7 +314,7 @@ final class QuotaLeases implements AutoCloseable {
         if (h == null) {
             return false;
         }
-        Block b = h.block();
+        LeaseBlock b = h.block();
         if (!OUTCOMES.contains(s.outcome())) {
             if (!"lost".equals(s.outcome())) {
                 log.warn("settlement of request {} has an unknown outcome ({}); its reservation is charged in full, as an expired one is",
@@ -493,7 +330,7 @@ final class QuotaLeases implements AutoCloseable {
             boolean failed = "failed".equals(s.outcome());
             b.charged += failed ? 0 : (long) s.promptTokens() + s.completionTokens();
             b.refunded += failed ? 1 : 0;
-            b.ledger.add(new Ledger(s.requestId(), h.apiKeyId(), h.model(), h.task(), s));
+            b.ledger.add(new LeaseBlock.Ledger(s.requestId(), h.apiKeyId(), h.model(), h.task(), s));
             if (b.retired || b.freeRequests() == 0) {
                 b.giveBackFree(); // it admits nothing more: its free tokens are nobody's
             }
@@ -526,7 +363,7 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /** The user's lock is held. */
-    private static void endStream(Block b) {
+    private static void endStream(LeaseBlock b) {
         b.streamsActive--;
         if (b.retired) {
             b.giveBackFree();
@@ -535,7 +372,7 @@ final class QuotaLeases implements AutoCloseable {
 
     /** Retires every lease (plan changes applied here): each user's next request asks Postgres again. */
     void dropAll() {
-        for (User u : users.values()) {
+        for (LeaseUser u : users.values()) {
             synchronized (u) {
                 u.retireCurrent();
             }
@@ -544,7 +381,7 @@ final class QuotaLeases implements AutoCloseable {
 
     /** Retires the user's lease and writes everything of theirs now, so Postgres holds exact figures. */
     void giveBack(UUID userId) {
-        User u = users.get(userId);
+        LeaseUser u = users.get(userId);
         if (u != null) {
             synchronized (u) {
                 u.retireCurrent();
@@ -553,12 +390,12 @@ final class QuotaLeases implements AutoCloseable {
         flushNow();
     }
 
-    /** Ledger rows waiting for the next flush. */
+    /** LeaseBlock.Ledger rows waiting for the next flush. */
     int unflushed() {
         int n = 0;
-        for (User u : users.values()) {
+        for (LeaseUser u : users.values()) {
             synchronized (u) {
-                for (Block b : u.blocks()) {
+                for (LeaseBlock b : u.blocks()) {
                     n += b.ledger.size();
                 }
             }
@@ -617,12 +454,12 @@ final class QuotaLeases implements AutoCloseable {
      */
     void checkBusy() {
         long sentAt = System.nanoTime();
-        List<Block> due = new ArrayList<>();
+        List<LeaseBlock> due = new ArrayList<>();
         List<int[]> usedThen = new ArrayList<>();
         List<LeaseChecks.Check> checks = new ArrayList<>();
-        for (User u : users.values()) {
+        for (LeaseUser u : users.values()) {
             synchronized (u) {
-                Block b = u.current;
+                LeaseBlock b = u.current;
                 if (b != null && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt) && (b.outlived(sentAt + CHECK_BEFORE_NANOS)
                         || b.freeRequests() < perLife(b.used - b.usedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS
                         || (b.streams > 0 && b.freeStreams() < perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS))) {
@@ -649,7 +486,7 @@ final class QuotaLeases implements AutoCloseable {
             return;
         }
         for (int i = 0; i < due.size(); i++) {
-            Block b = due.get(i);
+            LeaseBlock b = due.get(i);
             LeaseChecks.Answer a = answers.get(i);
             synchronized (b.user) {
                 b.requests += a.granted(); // the lease's now, whatever follows: Postgres counted it
@@ -680,19 +517,19 @@ final class QuotaLeases implements AutoCloseable {
      * past its next check), else twice that, up to {@link #MAX_REQUEST_BLOCK} ({@link #MAX_BLOCK} for a block holding
      * stream slots, as their takes are).
      */
-    private static int growth(Block b, long now) {
+    private static int growth(LeaseBlock b, long now) {
         long cover = (long) Math.ceil(2 * perLife(b.used - b.usedAtCheck, b, now));
         return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, b.streams > 0 ? MAX_BLOCK : MAX_REQUEST_BLOCK);
     }
 
     /** How many a block admits per {@link #LIFE_NANOS} at the pace of {@code since} admitted since it was taken or last checked. */
-    private static double perLife(int since, Block b, long now) {
+    private static double perLife(int since, LeaseBlock b, long now) {
         return (double) since * LIFE_NANOS / Math.max(now - b.checkedAt, 1);
     }
 
     /** What one flush carries of a block: its figures at that moment and the ledger rows then waiting. */
-    private record Sent(Figures at, boolean figures, boolean close, List<Ledger> ledger) {
-        Block block() {
+    private record Sent(LeaseBlock.Figures at, boolean figures, boolean close, List<LeaseBlock.Ledger> ledger) {
+        LeaseBlock block() {
             return at.block();
         }
     }
@@ -703,7 +540,7 @@ final class QuotaLeases implements AutoCloseable {
         try {
             long now = System.nanoTime();
             List<Sent> sent = new ArrayList<>();
-            for (User u : users.values()) {
+            for (LeaseUser u : users.values()) {
                 synchronized (u) {
                     if (u.current != null && (u.current.outlived(now) || u.current.freeRequests() == 0)) {
                         u.retireCurrent();
@@ -714,7 +551,7 @@ final class QuotaLeases implements AutoCloseable {
                         users.remove(u.id, u);
                         continue;
                     }
-                    for (Block b : u.blocks()) {
+                    for (LeaseBlock b : u.blocks()) {
                         boolean close = b.closable();
                         // A live lease's figures wait for its retirement or 3 s (a checked lease lives
                         // longer): until then they only move tokens from reserved to used, which no
@@ -740,8 +577,8 @@ final class QuotaLeases implements AutoCloseable {
             }
             int rows = 0;
             for (Sent s : sent) {
-                Block b = s.block();
-                User u = b.user;
+                LeaseBlock b = s.block();
+                LeaseUser u = b.user;
                 synchronized (u) {
                     b.ledger.subList(0, s.ledger().size()).clear();
                     if (s.figures()) {
@@ -764,10 +601,10 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     private void write(List<Sent> sent) throws SQLException {
-        List<Ledger> rows = new ArrayList<>();
-        List<Block> rowBlocks = new ArrayList<>();
+        List<LeaseBlock.Ledger> rows = new ArrayList<>();
+        List<LeaseBlock> rowBlocks = new ArrayList<>();
         for (Sent s : sent) {
-            for (Ledger l : s.ledger()) {
+            for (LeaseBlock.Ledger l : s.ledger()) {
                 rows.add(l);
                 rowBlocks.add(s.block());
             }
