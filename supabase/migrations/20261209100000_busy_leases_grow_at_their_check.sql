@@ -123,25 +123,27 @@ begin
       where r.request_id = p_lease_ids[v.slot] and r.lease_requests is not null;
     end if;
 
-    if v_ask_streams > 0 and v.lease_held and v.plan_id is not null then
+    -- grants only to a lease whose row exists and belongs to the billing period in force
+    v_lease_period := null;
+    if (v_ask > 0 or v_ask_streams > 0) and v.lease_held and v.plan_id is not null then
       select r.period_start into v_lease_period from private.ai_reservations r where r.request_id = p_lease_ids[v.slot];
-      if v_lease_period = v.period_start then
-        select p.max_concurrent_streams into v_max_streams from public.plans p where p.id = v.plan_id;
-        -- at most half of what is left: another instance's user always finds the rest
-        v_extra_streams := greatest(least(v_ask_streams, (v_max_streams - private.ai_streams_held(p_user_ids[v.slot])) / 2), 0);
-        if v_extra_streams > 0 then
-          update private.ai_reservations r
-          set lease_streams = r.lease_streams + v_extra_streams, created_at = p_now
-          where r.request_id = p_lease_ids[v.slot];
-          granted_streams := v_extra_streams;
-        end if;
+    end if;
+
+    if v_ask_streams > 0 and v_lease_period = v.period_start then
+      select p.max_concurrent_streams into v_max_streams from public.plans p where p.id = v.plan_id;
+      -- at most half of what is left: another instance's user always finds the rest
+      v_extra_streams := greatest(least(v_ask_streams, (v_max_streams - private.ai_streams_held(p_user_ids[v.slot])) / 2), 0);
+      if v_extra_streams > 0 then
+        update private.ai_reservations r
+        set lease_streams = r.lease_streams + v_extra_streams, created_at = p_now
+        where r.request_id = p_lease_ids[v.slot];
+        granted_streams := v_extra_streams;
       end if;
     end if;
 
-    if v_ask > 0 and v.lease_held and v.plan_id is not null then
-      select r.period_start into v_lease_period from private.ai_reservations r where r.request_id = p_lease_ids[v.slot];
+    if v_ask > 0 and v_lease_period = v.period_start then
       select * into v_row from private.ai_quota_periods q
-      where q.user_id = p_user_ids[v.slot] and q.period_start = v_lease_period and q.period_start = v.period_start;
+      where q.user_id = p_user_ids[v.slot] and q.period_start = v_lease_period;
       if found then
         -- the bucket as ai_admit sees it: refilled to now, capped at its capacity less what leases hold
         v_rate := v.requests_per_minute / 60.0;

@@ -390,7 +390,7 @@ final class QuotaLeases implements AutoCloseable {
         flushNow();
     }
 
-    /** LeaseBlock.Ledger rows waiting for the next flush. */
+    /** Ledger rows waiting for the next flush. */
     int unflushed() {
         int n = 0;
         for (LeaseUser u : users.values()) {
@@ -460,19 +460,24 @@ final class QuotaLeases implements AutoCloseable {
         for (LeaseUser u : users.values()) {
             synchronized (u) {
                 LeaseBlock b = u.current;
-                if (b != null && b.used > b.usedAtCheck && b.freeRequests() > 0 && !b.outlived(sentAt) && (b.outlived(sentAt + CHECK_BEFORE_NANOS)
-                        || b.freeRequests() < perLife(b.used - b.usedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS
-                        || (b.streams > 0 && b.freeStreams() < perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt) * CHECK_BEFORE_NANOS / LIFE_NANOS))) {
-                    int extra = growth(b, sentAt);
-                    int extraStreams = 0;
-                    if (b.streams > 0) {
-                        b.streamsReturned += Math.max(b.freeStreams(), 0);
-                        extraStreams = (int) Math.min((long) Math.ceil(2 * perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt)), MAX_BLOCK);
-                    }
-                    due.add(b);
-                    usedThen.add(new int[] {b.used, b.streamsUsed});
-                    checks.add(new LeaseChecks.Check(b.id, u.id, extra, extra * Math.max(b.firstNeed, 1), extraStreams, b.streamsReturned));
+                if (b == null || b.used <= b.usedAtCheck || b.freeRequests() <= 0 || b.outlived(sentAt)) {
+                    continue; // none, idle since its last check (it retires at its life), used up, or past its life
                 }
+                double requestPace = perLife(b.used - b.usedAtCheck, b, sentAt);
+                double streamPace = perLife(b.streamsUsed - b.streamsUsedAtCheck, b, sentAt);
+                if (!b.outlived(sentAt + CHECK_BEFORE_NANOS) && !runsOutSoon(b.freeRequests(), requestPace)
+                        && !(b.streams > 0 && runsOutSoon(b.freeStreams(), streamPace))) {
+                    continue;
+                }
+                int extra = growth(b, requestPace);
+                int extraStreams = 0;
+                if (b.streams > 0) {
+                    b.streamsReturned += Math.max(b.freeStreams(), 0);
+                    extraStreams = (int) Math.min((long) Math.ceil(2 * streamPace), MAX_BLOCK);
+                }
+                due.add(b);
+                usedThen.add(new int[] {b.used, b.streamsUsed});
+                checks.add(new LeaseChecks.Check(b.id, u.id, extra, extra * Math.max(b.firstNeed, 1), extraStreams, b.streamsReturned));
             }
         }
         if (due.isEmpty()) {
@@ -513,13 +518,18 @@ final class QuotaLeases implements AutoCloseable {
 
     /**
      * The user's lock is held. How many more requests a block due for its check asks for: none while what it holds
-     * free covers twice what it admitted per {@link #LIFE_NANOS} since it was taken or last checked (so it lasts
+     * free covers twice its {@code requestPace}, what it admitted per {@link #LIFE_NANOS} since it was taken or last checked (so it lasts
      * past its next check), else twice that, up to {@link #MAX_REQUEST_BLOCK} ({@link #MAX_BLOCK} for a block holding
      * stream slots, as their takes are).
      */
-    private static int growth(LeaseBlock b, long now) {
-        long cover = (long) Math.ceil(2 * perLife(b.used - b.usedAtCheck, b, now));
+    private static int growth(LeaseBlock b, double requestPace) {
+        long cover = (long) Math.ceil(2 * requestPace);
         return b.freeRequests() >= cover ? 0 : (int) Math.clamp(2 * cover, 1, b.streams > 0 ? MAX_BLOCK : MAX_REQUEST_BLOCK);
+    }
+
+    /** Whether {@code free} runs out within {@link #CHECK_BEFORE_NANOS} at {@code pace} (per {@link #LIFE_NANOS}). */
+    private static boolean runsOutSoon(int free, double pace) {
+        return free < pace * CHECK_BEFORE_NANOS / LIFE_NANOS;
     }
 
     /** How many a block admits per {@link #LIFE_NANOS} at the pace of {@code since} admitted since it was taken or last checked. */
