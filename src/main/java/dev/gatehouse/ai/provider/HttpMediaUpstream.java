@@ -35,7 +35,9 @@ final class HttpMediaUpstream implements MediaUpstream {
     HttpMediaUpstream(Deployment deployment, ModelApi api, OkHttpClient shared) {
         this.deployment = deployment;
         this.api = api;
-        this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
+        // No socket timeouts: the call's timeout bounds the whole attempt (each socket timeout costs timers per
+        // read and write, as HttpUpstream's answers explain).
+        this.client = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + api.path());
         this.headers = HttpUpstream.headers(deployment, new OpenAiDialect());
     }

@@ -40,7 +40,10 @@ final class HttpUpstream implements Upstream {
 
     private final Deployment deployment;
     private final Dialect dialect;
-    private final OkHttpClient client;
+    /** Answers: no per-read or per-write socket timeout; the call's own timeout bounds the whole attempt. */
+    private final OkHttpClient completeClient;
+    /** Streams: the read timeout bounds each silence; the watchdog's deadlines bound the rest, the request's write included. */
+    private final OkHttpClient streamClient;
     private final HttpUrl url;
     /** Per kind of call, built once: a request only points at them (no header list copied per call). */
     private final Headers completeHeaders;
@@ -49,15 +52,23 @@ final class HttpUpstream implements Upstream {
     private final OpenStreams openStreams;
 
     /**
-     * @param shared   the gateway's client; this deployment derives one with its own read timeout that shares the
-     *                 shared client's connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
+     * @param shared   the gateway's client; this deployment derives two from it (answers, streams) with their own
+     *                 timeouts, sharing its connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
      * @param watchdog cancels a stream whose first event is late
      */
     HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog, OpenStreams openStreams) {
         this.openStreams = openStreams;
         this.deployment = deployment;
         this.dialect = dialect;
-        this.client = shared.newBuilder().readTimeout(deployment.attemptTimeout()).build();
+        // A timeout per socket read or write costs a timer per read or write, on every call: a virtual thread's timed
+        // socket read schedules and cancels a JDK delay task (waking the delay scheduler's thread both times), and a
+        // write's okio timeout, the soonest in the watchdog's queue, wakes the watchdog. Together 10-15 % of the
+        // gateway's CPU at concurrency 16 (bench/README.md, session 25). An answer's call timeout already bounds every
+        // read and write of its attempt, so answers set neither; streams keep the read timeout (a silence between
+        // chunks must end the stream well before limits.max_stream_ms) and drop the write one (their request's write
+        // is bounded by the first-event deadline, which cancels the call).
+        this.completeClient = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+        this.streamClient = shared.newBuilder().readTimeout(deployment.attemptTimeout()).writeTimeout(Duration.ZERO).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
         Headers headers = headers(deployment, dialect);
         this.completeHeaders = headers.newBuilder().set("Accept", "application/json").build();
@@ -77,9 +88,9 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
-        Call call = client.newCall(request(request, false));
-        // The read timeout bounds each silence only; this bounds the whole attempt (an answer trickling in, or the
-        // route's remaining deadline). It arms okio's shared watchdog: about 1% of the gateway's CPU, kept on purpose.
+        Call call = completeClient.newCall(request(request, false));
+        // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
+        // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
         call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
@@ -93,7 +104,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure {
-        Call call = client.newCall(request(request, true));
+        Call call = streamClient.newCall(request(request, true));
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> firstEventDeadline = watchdog.schedule(() -> {
             timedOut.set(true);
