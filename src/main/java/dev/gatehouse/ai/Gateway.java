@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
@@ -59,7 +58,6 @@ public final class Gateway implements AutoCloseable {
     private final ChatRequestValidator validator;
     private final Map<String, List<RouteStep>> routes = new LinkedHashMap<>();
     private final Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
-    private final ScheduledThreadPoolExecutor watchdog;
     private final OkHttpClient http;
     private final boolean ownsHttp;
     private final UsageListener listener;
@@ -93,20 +91,14 @@ public final class Gateway implements AutoCloseable {
         this.devStandIns = config.devStandIns();
         // Image and embedding aliases are listed by /v1/models but are no chat model (ai.media serves them).
         this.validator = new ChatRequestValidator(config.servableModels(ModelApi.CHAT), config.limits().maxInputChars());
-        this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "gateway-stream-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        watchdog.setRemoveOnCancelPolicy(true);
-        this.openStreams = new OpenStreams(Duration.ofMillis(config.limits().maxStreamMs()));
+        this.openStreams = new OpenStreams(Duration.ofMillis(config.limits().maxStreamMs()), shortestAttemptTimeout(config));
         CircuitBreakerConfig breakerConfig = breakerConfig(config.breaker());
         Map<String, RouteStep> steps = new LinkedHashMap<>();
         for (Deployment deployment : config.deployments().values()) {
             if (!deployment.enabled() || deployment.api() != ModelApi.CHAT) {
                 continue;
             }
-            Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, watchdog, openStreams);
+            Upstream upstream = Upstream.of(deployment, config.limits().defaultMaxTokens(), http, openStreams);
             CircuitBreaker breaker = CircuitBreaker.of(deployment.name(), breakerConfig);
             breakers.put(deployment.name(), breaker);
             steps.put(deployment.name(), new RouteStep(deployment, upstream, breaker));
@@ -256,10 +248,19 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        openStreams.close();
         if (ownsHttp) {
             http.connectionPool().evictAll();
         }
+    }
+
+    /** The shortest attempt timeout of the chat deployments: the stream watchdog's tick is kept well below it. */
+    private static Duration shortestAttemptTimeout(GatewayConfig config) {
+        return config.deployments().values().stream()
+                .filter(d -> d.enabled() && d.api() == ModelApi.CHAT)
+                .map(Deployment::attemptTimeout)
+                .min(Duration::compareTo)
+                .orElse(Duration.ofMillis(config.limits().maxStreamMs()));
     }
 
     private RouteAttempts attempts(ChatRequest request) {

@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import okhttp3.Call;
 import okhttp3.Headers;
@@ -40,40 +37,33 @@ final class HttpUpstream implements Upstream {
 
     private final Deployment deployment;
     private final Dialect dialect;
-    /** Answers: no per-read or per-write socket timeout; the call's own timeout bounds the whole attempt. */
-    private final OkHttpClient completeClient;
-    /** Streams: the read timeout bounds each silence; the watchdog's deadlines bound the rest, the request's write included. */
-    private final OkHttpClient streamClient;
+    /** No socket timeouts: an answer's call timeout bounds its attempt, {@link OpenStreams} holds streams to their deadlines. */
+    private final OkHttpClient client;
     private final HttpUrl url;
     /** Per kind of call, built once: a request only points at them (no header list copied per call). */
     private final Headers completeHeaders;
     private final Headers streamHeaders;
-    private final ScheduledExecutorService watchdog;
     private final OpenStreams openStreams;
 
     /**
-     * @param shared   the gateway's client; this deployment derives two from it (answers, streams) with their own
-     *                 timeouts, sharing its connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
-     * @param watchdog cancels a stream whose first event is late
+     * @param shared   the gateway's client; this deployment derives one without socket timeouts that shares its
+     *                 connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
+     * @param openStreams holds each stream to its deadlines
      */
-    HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, ScheduledExecutorService watchdog, OpenStreams openStreams) {
+    HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, OpenStreams openStreams) {
         this.openStreams = openStreams;
         this.deployment = deployment;
         this.dialect = dialect;
-        // A timeout per socket read or write costs a timer per read or write, on every call: a virtual thread's timed
-        // socket read schedules and cancels a JDK delay task (waking the delay scheduler's thread both times), and a
-        // write's okio timeout, the soonest in the watchdog's queue, wakes the watchdog. Together 10-15 % of the
-        // gateway's CPU at concurrency 16 (bench/README.md, session 25). An answer's call timeout already bounds every
-        // read and write of its attempt, so answers set neither; streams keep the read timeout (a silence between
-        // chunks must end the stream well before limits.max_stream_ms) and drop the write one (their request's write
-        // is bounded by the first-event deadline, which cancels the call).
-        this.completeClient = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
-        this.streamClient = shared.newBuilder().readTimeout(deployment.attemptTimeout()).writeTimeout(Duration.ZERO).build();
+        // No socket read or write timeouts: each costs a timer per read or write, on every call (a virtual thread's timed
+        // socket read schedules and cancels a JDK delay task, waking the delay scheduler's thread both times; a write's
+        // okio timeout, the soonest in okio's watchdog queue, wakes that watchdog), 10-15 % of the gateway's CPU at
+        // concurrency 16 (bench/README.md, session 25). An answer's call timeout bounds every read and write of its
+        // attempt; a stream's deadlines are kept by OpenStreams' sweep.
+        this.client = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
         Headers headers = headers(deployment, dialect);
         this.completeHeaders = headers.newBuilder().set("Accept", "application/json").build();
         this.streamHeaders = headers.newBuilder().set("Accept", "text/event-stream").build();
-        this.watchdog = watchdog;
     }
 
     /** What every request to {@code deployment} carries: the provider's configured headers and its key, sent the dialect's way. */
@@ -88,7 +78,7 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
-        Call call = completeClient.newCall(request(request, false));
+        Call call = client.newCall(request(request, false));
         // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
         // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
         call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -104,16 +94,11 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure {
-        Call call = streamClient.newCall(request(request, true));
-        AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> firstEventDeadline = watchdog.schedule(() -> {
-            timedOut.set(true);
-            call.cancel();
-        }, firstEventTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        // The whole stream's bound (limits.max_stream_ms), and shutdown's way to end it: both cancel the call,
-        // which ends a committed stream with an error event.
-        ScheduledFuture<?> streamDeadline = watchdog.schedule(call::cancel, openStreams.maxDuration().toNanos(), TimeUnit.NANOSECONDS);
-        openStreams.add(call);
+        Call call = client.newCall(request(request, true));
+        // The first event's deadline, each silence after it (the deployment's attempt timeout) and the whole stream's
+        // bound (limits.max_stream_ms, and shutdown's way to end it): all cancel the call, which ends a committed
+        // stream with an error event.
+        OpenStreams.Watch watch = openStreams.open(call, firstEventTimeout, deployment.attemptTimeout());
         try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
                 throw failure(response);
@@ -125,18 +110,19 @@ final class HttpUpstream implements Upstream {
             StreamTranslator translator = dialect.streamTranslator();
             relay.coalesce();
             SseEventReader.read(response.body().source(), (event, data) -> {
-                firstEventDeadline.cancel(false);
+                watch.firstEvent();
                 return translator.onEvent(event, data, relay);
-            }, relay::flush);
+            }, () -> {
+                relay.flush();
+                watch.waiting();
+            }, watch::progressed);
         } catch (CallerGone e) {
             call.cancel();
             throw e;
         } catch (IOException e) {
-            throw UpstreamFailure.forIo(e, timedOut.get());
+            throw UpstreamFailure.forIo(e, watch.timedOut());
         } finally {
-            firstEventDeadline.cancel(false);
-            streamDeadline.cancel(false);
-            openStreams.remove(call);
+            watch.close();
         }
     }
 

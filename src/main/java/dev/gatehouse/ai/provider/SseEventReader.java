@@ -30,16 +30,29 @@ final class SseEventReader {
      * for the events that arrived together is flushed then, once.
      */
     static void read(BufferedSource source, Handler handler, Runnable beforeWait) throws IOException, UpstreamFailure {
+        read(source, handler, beforeWait, () -> {});
+    }
+
+    /**
+     * As {@link #read(BufferedSource, Handler, Runnable)}, running {@code afterWait} once the line
+     * that {@code beforeWait} announced waiting for has arrived (the stream's watchdog counts a
+     * silence only between the two).
+     */
+    static void read(BufferedSource source, Handler handler, Runnable beforeWait, Runnable afterWait) throws IOException, UpstreamFailure {
         String event = null;
         StringBuilder data = null;
         while (true) {
-            if (source.getBuffer().indexOf((byte) '\n') < 0) {
+            boolean waited = source.getBuffer().indexOf((byte) '\n') < 0;
+            if (waited) {
                 beforeWait.run();
             }
             if (source.exhausted()) {
                 break;
             }
             String line = nextLine(source);
+            if (waited) {
+                afterWait.run();
+            }
             if (line.isEmpty()) {
                 if (data != null && handler.onEvent(event, data.toString())) {
                     return;

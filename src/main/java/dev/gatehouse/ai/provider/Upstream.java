@@ -6,7 +6,6 @@ import dev.gatehouse.ai.stream.OpenStreams;
 import dev.gatehouse.ai.stream.StreamRelay;
 import dev.gatehouse.ai.config.Deployment;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 import okhttp3.OkHttpClient;
 
 /** One deployment's model, whatever serves it: a provider over HTTP, or the offline dev model. */
@@ -16,11 +15,10 @@ public sealed interface Upstream permits HttpUpstream, DevEchoModel {
      * The upstream that serves {@code deployment}: its provider's dialect over HTTP, or the offline
      * dev model. The one place a provider kind picks its implementation, so dialects stay private here.
      */
-    static Upstream of(Deployment deployment, int defaultMaxTokens, OkHttpClient http, ScheduledExecutorService watchdog,
-            OpenStreams openStreams) {
+    static Upstream of(Deployment deployment, int defaultMaxTokens, OkHttpClient http, OpenStreams openStreams) {
         return switch (deployment.provider().kind()) {
-            case OPENAI -> new HttpUpstream(deployment, new OpenAiDialect(), http, watchdog, openStreams);
-            case ANTHROPIC -> new HttpUpstream(deployment, new AnthropicDialect(defaultMaxTokens), http, watchdog, openStreams);
+            case OPENAI -> new HttpUpstream(deployment, new OpenAiDialect(), http, openStreams);
+            case ANTHROPIC -> new HttpUpstream(deployment, new AnthropicDialect(defaultMaxTokens), http, openStreams);
             case DEV_ECHO -> new DevEchoModel(defaultMaxTokens);
         };
     }
