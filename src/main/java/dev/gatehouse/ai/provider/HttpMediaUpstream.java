@@ -35,9 +35,7 @@ final class HttpMediaUpstream implements MediaUpstream {
     HttpMediaUpstream(Deployment deployment, ModelApi api, OkHttpClient shared) {
         this.deployment = deployment;
         this.api = api;
-        // No socket timeouts: the call's timeout bounds the whole attempt (each socket timeout costs timers per
-        // read and write, as HttpUpstream's answers explain).
-        this.client = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+        this.client = HttpUpstream.withoutSocketTimeouts(shared); // the call's timeout bounds the whole attempt
         this.url = HttpUrl.get(deployment.provider().baseUrl() + api.path());
         this.headers = HttpUpstream.headers(deployment, new OpenAiDialect());
     }

@@ -46,24 +46,30 @@ final class HttpUpstream implements Upstream {
     private final OpenStreams openStreams;
 
     /**
-     * @param shared   the gateway's client; this deployment derives one without socket timeouts that shares its
-     *                 connection pool, dispatcher and task runner ({@code newBuilder()} copies them)
+     * @param shared   the gateway's client; calls go through it {@linkplain #withoutSocketTimeouts without socket timeouts}
      * @param openStreams holds each stream to its deadlines
      */
     HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, OpenStreams openStreams) {
         this.openStreams = openStreams;
         this.deployment = deployment;
         this.dialect = dialect;
-        // No socket read or write timeouts: each costs a timer per read or write, on every call (a virtual thread's timed
-        // socket read schedules and cancels a JDK delay task, waking the delay scheduler's thread both times; a write's
-        // okio timeout, the soonest in okio's watchdog queue, wakes that watchdog), 10-15 % of the gateway's CPU at
-        // concurrency 16 (bench/README.md, session 25). An answer's call timeout bounds every read and write of its
-        // attempt; a stream's deadlines are kept by OpenStreams' sweep.
-        this.client = shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+        this.client = withoutSocketTimeouts(shared);
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
         Headers headers = headers(deployment, dialect);
         this.completeHeaders = headers.newBuilder().set("Accept", "application/json").build();
         this.streamHeaders = headers.newBuilder().set("Accept", "text/event-stream").build();
+    }
+
+    /**
+     * {@code shared} without socket read or write timeouts, for every provider call. Each costs a timer per read or
+     * write on every call (a virtual thread's timed socket read schedules and cancels a JDK delay task, waking the
+     * delay scheduler's thread both times; a write's okio timeout, the soonest in okio's watchdog queue, wakes that
+     * watchdog): together 16 % of the gateway's CPU samples at concurrency 16 (bench/README.md, session 25). An
+     * answer's call timeout bounds every read and write of its attempt; a stream's deadlines are kept by OpenStreams.
+     * The derived client shares {@code shared}'s connection pool, dispatcher and task runner.
+     */
+    static OkHttpClient withoutSocketTimeouts(OkHttpClient shared) {
+        return shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
     }
 
     /** What every request to {@code deployment} carries: the provider's configured headers and its key, sent the dialect's way. */

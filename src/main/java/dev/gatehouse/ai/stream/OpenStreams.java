@@ -42,7 +42,7 @@ public final class OpenStreams implements AutoCloseable {
     private static final long NOT_WAITING = Long.MIN_VALUE;
 
     private final Set<Watch> open = ConcurrentHashMap.newKeySet();
-    private final Duration maxDuration;
+    private final long maxDurationNanos;
     private final long tickNanos;
     private final ScheduledThreadPoolExecutor sweeper;
     /** Starts and stops the sweep, so that a stream opened as the last one closes is never left unwatched. */
@@ -56,7 +56,7 @@ public final class OpenStreams implements AutoCloseable {
      *                        twentieth of it (or of {@code maxDuration}), between {@link #MIN_TICK} and {@link #MAX_TICK}
      */
     public OpenStreams(Duration maxDuration, Duration shortestTimeout) {
-        this.maxDuration = maxDuration;
+        this.maxDurationNanos = maxDuration.toNanos();
         long shortest = Math.min(maxDuration.toNanos(), shortestTimeout.toNanos());
         this.tickNanos = Math.clamp(shortest / 20, MIN_TICK.toNanos(), MAX_TICK.toNanos());
         this.sweeper = new ScheduledThreadPoolExecutor(1, r -> {
@@ -67,12 +67,8 @@ public final class OpenStreams implements AutoCloseable {
         sweeper.setRemoveOnCancelPolicy(true);
     }
 
-    public Duration maxDuration() {
-        return maxDuration;
-    }
-
     /** How late a deadline may be noticed. */
-    public Duration tick() {
+    Duration tick() {
         return Duration.ofNanos(tickNanos);
     }
 
@@ -200,7 +196,7 @@ public final class OpenStreams implements AutoCloseable {
                 timedOut = true;
             }
             // past max_stream_ms the call is cancelled as at shutdown: a stream that ran too long, not a timeout
-            if (late || now - openedAt > maxDuration.toNanos()) {
+            if (late || now - openedAt > maxDurationNanos) {
                 cancelled = true;
                 call.cancel();
             }
