@@ -62,7 +62,8 @@ final class LeaseTakes implements AutoCloseable {
      */
     Answer take(Ask1 t, long deadline) throws SQLException {
         return groups.send(t, deadline,
-                () -> new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS) + " s", "08000"));
+                () -> new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS)
+                        + " s: the take was still queued for a lane", "08000"));
     }
 
     private Answer one(Ask1 t) throws SQLException {

@@ -165,7 +165,8 @@ final class QuotaLeases implements AutoCloseable {
                 if (u.taking) {
                     long left = deadline - now;
                     if (left <= 0) {
-                        throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s", "08000");
+                        throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS)
+                                + " s: the user's lease take in flight did not cover this request", "08000");
                     }
                     u.waiting++;
                     waited = true;
