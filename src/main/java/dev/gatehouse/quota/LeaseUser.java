@@ -5,9 +5,11 @@ import static dev.gatehouse.quota.QuotaLeases.LIFE_NANOS;
 import static dev.gatehouse.quota.QuotaLeases.MAX_BLOCK;
 import static dev.gatehouse.quota.QuotaLeases.MAX_REQUEST_BLOCK;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /** A user's quota leases on this instance ({@link QuotaLeases}): the current one (admitting) and retired ones draining. Guarded by itself. */
 final class LeaseUser {
@@ -17,13 +19,26 @@ final class LeaseUser {
     int nextBlock = FIRST_BLOCK;
     /** Stream slots the next lease asks for: 2-8x what the last one admitted, by how fast (none for a user who does not stream). */
     int nextStreams;
-    /** A lease is being taken for this user (outside the lock); others wait for it rather than take their own. */
+    /** A lease is being taken for this user (outside the lock); others queue for it rather than take their own. */
     boolean taking;
-    /** Requests waiting for that lease: the next one is sized for them. */
-    int waiting;
+    /** Requests waiting for that lease, in arrival order: the next one is sized for them. */
+    final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** When this user last asked (System.nanoTime()): their lease size is remembered while they are active. */
     long lastAsked = System.nanoTime();
     boolean gone;
+
+    /** A request queued for the take in flight; answered once, by whoever finishes that take. */
+    static final class Queued {
+        final QuotaGate.Ask ask;
+        final CompletableFuture<Turn> answer = new CompletableFuture<>();
+
+        Queued(QuotaGate.Ask ask) {
+            this.ask = ask;
+        }
+    }
+
+    /** A queued request's answer: its admission (or refusal) from the new lease, or the next take, which it sends. */
+    record Turn(Admission admission, QuotaLeases.Taking take) {}
 
     LeaseUser(UUID id) {
         this.id = id;

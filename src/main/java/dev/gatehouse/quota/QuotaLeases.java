@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -122,65 +124,47 @@ final class QuotaLeases implements AutoCloseable {
     /**
      * Admits {@code ask} (a stream too) from the user's lease, or takes a new lease for it. The take
      * runs outside the user's lock (their settlements, stream ends and the flusher never wait on its
-     * round trip); the user's other requests meanwhile wait for that lease instead of taking their
+     * round trip); the user's other requests meanwhile queue for that lease instead of taking their
      * own, and the next lease is sized for them.
+     *
+     * <p>When the lease arrives, the thread that took it admits the queued requests it covers, in
+     * order, and hands the next take to the first one it does not cover, so each queued request wakes
+     * once, with its answer or its turn to take. Before, every queued request was woken to look for
+     * itself: with 10,000 streams opening on two cores, the dozens of one user's requests woke one
+     * after another through the user's lock, each waiting for a carrier thread, and a burst's
+     * requests waited 10-24 s for their turn, past the take's 10 s (bench/README.md, session 28).
      */
     Admission admit(Ask ask) throws SQLException {
         long start = System.nanoTime();
         long deadline = start + TAKE_WAIT_NANOS;
-        boolean waited = false;
         while (true) {
             LeaseUser u = users.computeIfAbsent(ask.userId(), LeaseUser::new);
             Taking t;
+            LeaseUser.Queued queued = null;
             synchronized (u) {
                 if (u.gone) {
                     continue; // removed by a flush meanwhile: take the fresh one
                 }
                 long now = System.nanoTime();
                 u.lastAsked = now;
-                LeaseBlock b = u.current;
-                if (b != null && (b.outlived(now) || !Instant.now().isBefore(b.periodEnd))) {
-                    u.retireCurrent();
-                    b = null;
-                }
-                if (b != null) {
-                    Admission.Reason refused = ruleRefusal(b.rules, ask);
-                    if (refused != null) {
-                        return waited(new Admission.Rejected(refused, 0, view(b, now)), waited, start);
-                    }
-                    int output = output(b.rules, ask);
-                    long need = (long) Math.max(ask.promptTokens(), 0) + output;
-                    if (b.freeRequests() >= 1 && b.freeTokens() >= need && (!ask.stream() || b.freeStreams() >= 1)) {
-                        b.used++;
-                        b.inflight += need;
-                        if (ask.stream()) {
-                            b.streamsUsed++;
-                            b.streamsActive++;
-                            streaming.add(ask.requestId());
-                        }
-                        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now, ask.stream()));
-                        return waited(new Admission.Admitted(ask.requestId(), output, view(b, now)), waited, start);
-                    }
+                Admission a = fromLease(u, ask, now);
+                if (a != null) {
+                    return a;
                 }
                 if (u.taking) {
-                    long left = deadline - now;
-                    if (left <= 0) {
-                        throw new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS)
-                                + " s: the user's lease take in flight did not cover this request", "08000");
-                    }
-                    u.waiting++;
-                    waited = true;
-                    try {
-                        u.wait(Math.max(TimeUnit.NANOSECONDS.toMillis(left), 1));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new SQLException("interrupted while waiting for a quota lease", "08000");
-                    } finally {
-                        u.waiting--;
-                    }
-                    continue; // the lease that was being taken may admit this one
+                    queued = new LeaseUser.Queued(ask);
+                    u.queue.add(queued);
+                    t = null;
+                } else {
+                    t = prepareTake(u, ask);
                 }
-                t = prepareTake(u, ask);
+            }
+            if (queued != null) {
+                t = awaitTurn(u, queued, deadline);
+                if (t == null) {
+                    events.leaseWaited(System.nanoTime() - start);
+                    return queued.answer.join().admission();
+                }
             }
             try {
                 return take(u, ask, t, deadline);
@@ -190,16 +174,88 @@ final class QuotaLeases implements AutoCloseable {
         }
     }
 
-    /** Tells the events how long {@code a} waited, when it waited for its user's lease take. */
-    private Admission waited(Admission a, boolean waited, long start) {
-        if (waited) {
-            events.leaseWaited(System.nanoTime() - start);
+    /**
+     * The user's lock is held: admits {@code ask} from the current lease (or refuses it by the lease's plan
+     * rules); null when the lease cannot cover it and a take is needed.
+     */
+    private Admission fromLease(LeaseUser u, Ask ask, long now) {
+        LeaseBlock b = u.current;
+        if (b != null && (b.outlived(now) || !Instant.now().isBefore(b.periodEnd))) {
+            u.retireCurrent();
+            b = null;
         }
-        return a;
+        if (b == null) {
+            return null;
+        }
+        Admission.Reason refused = ruleRefusal(b.rules, ask);
+        if (refused != null) {
+            return new Admission.Rejected(refused, 0, view(b, now));
+        }
+        int output = output(b.rules, ask);
+        long need = (long) Math.max(ask.promptTokens(), 0) + output;
+        if (b.freeRequests() < 1 || b.freeTokens() < need || (ask.stream() && b.freeStreams() < 1)) {
+            return null;
+        }
+        b.used++;
+        b.inflight += need;
+        if (ask.stream()) {
+            b.streamsUsed++;
+            b.streamsActive++;
+            streaming.add(ask.requestId());
+        }
+        admitted.put(ask.requestId(), new Held(b, need, ask.apiKeyId(), ask.model(), ask.task(), now, ask.stream()));
+        return new Admission.Admitted(ask.requestId(), output, view(b, now));
+    }
+
+    /**
+     * Waits until {@code deadline} for the take in flight to answer {@code q}: null when it admitted or refused
+     * it, or the take to send when it is {@code q}'s turn. A request still queued at its deadline leaves the
+     * queue and fails closed; one answered meanwhile keeps its answer (a turn to take is taken, late or not,
+     * so the requests queued behind it are served).
+     */
+    private static Taking awaitTurn(LeaseUser u, LeaseUser.Queued q, long deadline) throws SQLException {
+        try {
+            return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS).take();
+        } catch (TimeoutException e) {
+            leaveQueue(u, q, "no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS)
+                    + " s: the user's lease take in flight did not cover this request");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            leaveQueue(u, q, "interrupted while waiting for a quota lease");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a queued admission failed", e.getCause());
+        }
+        return q.answer.join().take();
+    }
+
+    /** Takes {@code q} out of its user's queue and fails it closed with {@code message}; returns when it was answered first. */
+    private static void leaveQueue(LeaseUser u, LeaseUser.Queued q, String message) throws SQLException {
+        synchronized (u) {
+            if (u.queue.remove(q)) {
+                throw new SQLException(message, "08000");
+            }
+        }
+    }
+
+    /**
+     * The user's lock is held and no take is in flight: answers the queued requests the current lease covers (or
+     * its rules refuse), in order, and hands the next take to the first one it does not cover.
+     */
+    private void serveQueue(LeaseUser u) {
+        long now = System.nanoTime();
+        while (!u.queue.isEmpty()) {
+            LeaseUser.Queued q = u.queue.removeFirst();
+            Admission a = fromLease(u, q.ask, now);
+            if (a == null) {
+                q.answer.complete(new LeaseUser.Turn(null, prepareTake(u, q.ask)));
+                return;
+            }
+            q.answer.complete(new LeaseUser.Turn(a, null));
+        }
     }
 
     /** What a take sends: the user's older leases' figures (read under the lock) and the size asked. */
-    private record Taking(UUID leaseId, int block, int streams, List<LeaseBlock.Figures> old) {}
+    record Taking(UUID leaseId, int block, int streams, List<LeaseBlock.Figures> old) {}
 
     /** The user's lock is held: retires the current block and reads what the take sends. */
     private static Taking prepareTake(LeaseUser u, Ask ask) {
@@ -211,7 +267,7 @@ final class QuotaLeases implements AutoCloseable {
         // open has as many draining leases, and each take rewrote them all.
         List<LeaseBlock.Figures> old = u.draining.stream().filter(b -> b.fingerprint() != b.confirmed).map(LeaseBlock::figures).toList();
         // sized for the requests already waiting too: a burst takes a few leases, not one each
-        int demand = u.waiting + 1;
+        int demand = u.queue.size() + 1;
         int streams = ask.stream() || u.nextStreams > 0 ? Math.clamp(Math.max(u.nextStreams, demand), 1, MAX_BLOCK) : 0;
         int block = Math.clamp(Math.max(Math.max(u.nextBlock, demand), streams), 1, streams > 0 ? MAX_BLOCK : MAX_REQUEST_BLOCK);
         return new Taking(UUID.randomUUID(), block, streams, old);
@@ -272,7 +328,7 @@ final class QuotaLeases implements AutoCloseable {
                     admitted.put(ask.requestId(), new Held(taken, taken.inflight, ask.apiKeyId(), ask.model(), ask.task(), taken.takenAt,
                             ask.stream()));
                 }
-                u.notifyAll();
+                serveQueue(u);
             }
         }
     }

@@ -281,4 +281,53 @@ class StreamLeasesTest {
             cut.set(false);
         }
     }
+
+    /**
+     * Property: a user's burst of streams arriving together, most of them queued behind the user's lease take in
+     * flight, is answered whole and exactly: with none ending meanwhile, as many are admitted as the plan's stream
+     * limit allows (all when the burst is smaller), every other one is refused for that limit, none fails waiting
+     * (the take hands its lease to the queue, then the next take to the first request it did not cover), and only
+     * a few takes serve them all.
+     */
+    @Test
+    void aBurstQueuedBehindOneTakeIsAnsweredWholeAndExactly() throws Exception {
+        Random random = Seeds.random("aBurstQueuedBehindOneTakeIsAnsweredWholeAndExactly");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int round = 0; round < 6; round++) {
+                int limit = 20 + random.nextInt(100);
+                int burst = 1 + random.nextInt(2 * limit);
+                AuthUser u = Users.signUp(db.dataSource(), "burst" + round);
+                Users.subscribe(db.dataSource(), u.id(), Users.plan(db.dataSource(), null, null, 100_000, 100, limit));
+                try (QuotaGate gate = new QuotaGate(db.dataSource())) {
+                    CountDownLatch start = new CountDownLatch(1);
+                    List<Future<Admission>> answers = new ArrayList<>();
+                    for (int i = 0; i < burst; i++) {
+                        answers.add(pool.submit(() -> {
+                            start.await();
+                            return gate.admit(stream(u));
+                        }));
+                    }
+                    start.countDown();
+                    List<Admitted> admitted = new ArrayList<>();
+                    for (Future<Admission> f : answers) {
+                        switch (f.get()) {
+                            case Admitted a -> admitted.add(a);
+                            case Rejected r -> assertThat(r.reason()).isEqualTo(Reason.TOO_MANY_STREAMS);
+                        }
+                    }
+
+                    String context = "round " + round + ": limit " + limit + ", burst " + burst + ", takes " + gate.leases().takes();
+                    assertThat(admitted).as(context).hasSize(Math.min(burst, limit));
+                    assertThat(streamsHeld(u)).as(context).isLessThanOrEqualTo(limit);
+                    assertThat(gate.leases().takes()).as(context).isLessThanOrEqualTo(Math.max(16, burst - limit + 16));
+                    for (Admitted a : admitted) {
+                        gate.releaseStream(a.requestId());
+                        gate.settleLater(new Settlement(a.requestId(), "completed", 5, 3, "dev-echo", 1, "upstream"));
+                    }
+                    gate.giveBackLeases();
+                    assertThat(streamsHeld(u)).as(context).isZero();
+                }
+            }
+        }
+    }
 }
