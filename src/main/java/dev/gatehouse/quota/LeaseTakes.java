@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -61,9 +60,7 @@ final class LeaseTakes implements AutoCloseable {
      * throws what the database threw, or {@code 08000} when no lane sent it in time.
      */
     Answer take(Ask1 t, long deadline) throws SQLException {
-        return groups.send(t, deadline,
-                () -> new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(QuotaLeases.TAKE_WAIT_NANOS)
-                        + " s: the take was still queued for a lane", "08000"));
+        return groups.send(t, deadline, () -> QuotaLeases.late("the take was still queued for a lane"));
     }
 
     private Answer one(Ask1 t) throws SQLException {

@@ -160,11 +160,12 @@ final class QuotaLeases implements AutoCloseable {
                 }
             }
             if (queued != null) {
-                t = awaitTurn(u, queued, deadline);
-                if (t == null) {
+                LeaseUser.Turn turn = awaitTurn(u, queued, deadline);
+                if (turn.take() == null) {
                     events.leaseWaited(System.nanoTime() - start);
-                    return queued.answer.join().admission();
+                    return turn.admission();
                 }
+                t = turn.take();
             }
             try {
                 return take(u, ask, t, deadline);
@@ -208,33 +209,39 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code deadline} for the take in flight to answer {@code q}: null when it admitted or refused
-     * it, or the take to send when it is {@code q}'s turn. A request still queued at its deadline leaves the
-     * queue and fails closed; one answered meanwhile keeps its answer (a turn to take is taken, late or not,
-     * so the requests queued behind it are served).
+     * Waits until {@code deadline} for the take in flight to answer {@code q}: its admission (or refusal), or
+     * the take to send when it is {@code q}'s turn. A request still queued at its deadline leaves the queue and
+     * fails closed; one answered meanwhile keeps its answer (a turn to take is taken, late or not, so the
+     * requests queued behind it are served).
      */
-    private static Taking awaitTurn(LeaseUser u, LeaseUser.Queued q, long deadline) throws SQLException {
+    private static LeaseUser.Turn awaitTurn(LeaseUser u, LeaseUser.Queued q, long deadline) throws SQLException {
         try {
-            return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS).take();
+            return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            leaveQueue(u, q, "no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS)
-                    + " s: the user's lease take in flight did not cover this request");
+            if (leftQueue(u, q)) {
+                throw late("the user's lease take in flight did not cover this request");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            leaveQueue(u, q, "interrupted while waiting for a quota lease");
+            if (leftQueue(u, q)) {
+                throw new SQLException("interrupted while waiting for a quota lease", "08000");
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException("a queued admission failed", e.getCause());
         }
-        return q.answer.join().take();
+        return q.answer.join();
     }
 
-    /** Takes {@code q} out of its user's queue and fails it closed with {@code message}; returns when it was answered first. */
-    private static void leaveQueue(LeaseUser u, LeaseUser.Queued q, String message) throws SQLException {
+    /** Takes {@code q} out of its user's queue; false when it had been answered first. */
+    private static boolean leftQueue(LeaseUser u, LeaseUser.Queued q) {
         synchronized (u) {
-            if (u.queue.remove(q)) {
-                throw new SQLException(message, "08000");
-            }
+            return u.queue.remove(q);
         }
+    }
+
+    /** A request that got no lease within {@link #TAKE_WAIT_NANOS}, failed closed (08000), saying which wait ran out. */
+    static SQLException late(String why) {
+        return new SQLException("no quota lease within " + TimeUnit.NANOSECONDS.toSeconds(TAKE_WAIT_NANOS) + " s: " + why, "08000");
     }
 
     /**
