@@ -23,12 +23,17 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.internal.http2.ErrorCode;
+import okhttp3.internal.http2.StreamResetException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A deployment served over HTTP: the mechanism every provider API shares (one POST, status and
  * fault classification, SSE reading, timeouts, cancellation); its {@link Dialect} supplies what differs.
  */
 final class HttpUpstream implements Upstream {
+    private static final Logger log = LoggerFactory.getLogger(HttpUpstream.class);
     private static final MediaType JSON = MediaType.get("application/json");
     /** Enough of an error body to read its code and param; the rest is never read, logged or forwarded. */
     private static final long ERROR_BODY_BYTES = 16 * 1024;
@@ -84,28 +89,62 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
-        Call call = client.newCall(request(request, false));
-        // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
-        // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
-        call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        try (Response response = call.execute()) {
-            if (!response.isSuccessful()) {
-                throw failure(response);
+        Request upstream = request(request, false);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int resent = 0; ; resent++) {
+            Call call = client.newCall(upstream);
+            // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
+            // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
+            call.timeout().timeout(Math.max(deadline - System.nanoTime(), 1), TimeUnit.NANOSECONDS);
+            try (Response response = call.execute()) {
+                if (!response.isSuccessful()) {
+                    throw failure(response);
+                }
+                return dialect.fromUpstream(response.body().bytes(), request);
+            } catch (IOException e) {
+                if (!resendable(e, resent, deadline)) {
+                    throw UpstreamFailure.forIo(e, false);
+                }
             }
-            return dialect.fromUpstream(response.body().bytes(), request);
-        } catch (IOException e) {
-            throw UpstreamFailure.forIo(e, false);
         }
     }
 
     @Override
     public void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure {
-        Call call = client.newCall(request(request, true));
-        // The first event's deadline, each silence after it (the deployment's attempt timeout) and the whole stream's
-        // bound (limits.max_stream_ms, and shutdown's way to end it): all cancel the call, which ends a committed
-        // stream with an error event.
-        OpenStreams.Watch watch = openStreams.open(call, firstEventTimeout, deployment.attemptTimeout());
-        try (Response response = call.execute()) {
+        Request upstream = request(request, true);
+        long firstEventBy = System.nanoTime() + firstEventTimeout.toNanos();
+        for (int resent = 0; ; resent++) {
+            Call call = client.newCall(upstream);
+            // The first event's deadline, each silence after it (the deployment's attempt timeout) and the whole stream's
+            // bound (limits.max_stream_ms, and shutdown's way to end it): all cancel the call, which ends a committed
+            // stream with an error event. A stream sent again keeps the first event's deadline.
+            OpenStreams.Watch watch = openStreams.open(call, Duration.ofNanos(Math.max(firstEventBy - System.nanoTime(), 1)),
+                    deployment.attemptTimeout());
+            try {
+                Response response;
+                try {
+                    response = call.execute();
+                } catch (IOException e) {
+                    if (!watch.timedOut() && resendable(e, resent, firstEventBy)) {
+                        continue; // refused before the provider saw it, and nothing relayed yet
+                    }
+                    throw e;
+                }
+                relay(response, watch, relay);
+                return;
+            } catch (CallerGone e) {
+                call.cancel();
+                throw e;
+            } catch (IOException e) {
+                throw UpstreamFailure.forIo(e, watch.timedOut());
+            } finally {
+                watch.close();
+            }
+        }
+    }
+
+    private void relay(Response answer, OpenStreams.Watch watch, StreamRelay relay) throws IOException, UpstreamFailure {
+        try (Response response = answer) {
             if (!response.isSuccessful()) {
                 throw failure(response);
             }
@@ -122,14 +161,29 @@ final class HttpUpstream implements Upstream {
                 relay.flush();
                 watch.waiting();
             }, watch::progressed);
-        } catch (CallerGone e) {
-            call.cancel();
-            throw e;
-        } catch (IOException e) {
-            throw UpstreamFailure.forIo(e, watch.timedOut());
-        } finally {
-            watch.close();
         }
+    }
+
+    /**
+     * Whether {@code e} is the provider refusing the stream unprocessed, with a resend ({@link #REFUSED_RESENDS}) and
+     * time left for it. RFC 9113 section 8.7: a stream refused with {@code REFUSED_STREAM} was closed before any
+     * processing, so sending it again is safe and no fault of the deployment. OkHttp's own retry of it is off with
+     * every other silent retry ({@code retryOnConnectionFailure(false)}), so before this each refusal cost the route
+     * an attempt and the breaker a failure. A new HTTP/2 connection meets it: until the provider's SETTINGS arrive,
+     * OkHttp does not know its stream limit and may open more streams than it allows (bench/README.md, session 29:
+     * hundreds in a ramp of 10,000 streams).
+     */
+    private boolean resendable(IOException e, int resent, long deadline) {
+        if (!refused(e) || resent >= REFUSED_RESENDS || deadline - System.nanoTime() <= 0) {
+            return false;
+        }
+        log.debug("{}: the provider refused the HTTP/2 stream before processing it (REFUSED_STREAM); sending it again ({} of {})",
+                deployment.name(), resent + 1, REFUSED_RESENDS);
+        return true;
+    }
+
+    static boolean refused(IOException e) {
+        return e instanceof StreamResetException reset && reset.errorCode == ErrorCode.REFUSED_STREAM;
     }
 
     private Request request(ChatRequest request, boolean stream) {

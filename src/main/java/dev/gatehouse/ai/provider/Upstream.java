@@ -10,6 +10,11 @@ import okhttp3.OkHttpClient;
 
 /** One deployment's model, whatever serves it: a provider over HTTP, or the offline dev model. */
 public sealed interface Upstream permits HttpUpstream, DevEchoModel {
+    /**
+     * How many times one attempt sends its request again when the provider refuses its HTTP/2 stream
+     * unprocessed ({@code REFUSED_STREAM}); past it the attempt fails as a connection failure.
+     */
+    int REFUSED_RESENDS = 3;
 
     /**
      * The upstream that serves {@code deployment}: its provider's dialect over HTTP, or the offline
