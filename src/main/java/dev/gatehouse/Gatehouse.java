@@ -72,6 +72,7 @@ public final class Gatehouse implements AutoCloseable {
     private final Gateway gateway;
     private final QuotaGate quota;
     private final ApiKeyStore apiKeys;
+    private final AuthUserStatuses userStatuses;
     private final Background background;
     private final GatewayEndpoints endpoints;
     private final Metrics metrics;
@@ -79,8 +80,9 @@ public final class Gatehouse implements AutoCloseable {
     /** How long shutdown waits for admitted requests to finish after ending the open streams. */
     private static final java.time.Duration DRAIN_BOUND = java.time.Duration.ofSeconds(20);
 
-    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, Background background, GatewayEndpoints endpoints,
-            Metrics metrics, ErrorReports errors) {
+    private Gatehouse(Javalin app, Gateway gateway, QuotaGate quota, ApiKeyStore apiKeys, AuthUserStatuses userStatuses, Background background,
+            GatewayEndpoints endpoints, Metrics metrics, ErrorReports errors) {
+        this.userStatuses = userStatuses;
         this.metrics = metrics;
         this.errors = errors;
         this.endpoints = endpoints;
@@ -158,7 +160,8 @@ public final class Gatehouse implements AutoCloseable {
         log.info("quota: {}", leases ? "per-instance leases (GATEHOUSE_QUOTA_LEASES=off admits every request in Postgres)" : "every request admitted in Postgres (leases off)");
         metrics.bindSettlementQueue(quota::queued);
         ObjectMapper json = OpenAiJson.pooledMapper();
-        Authenticator authenticator = new Authenticator(tokens, apiKeys, AuthUserStatuses.of(db));
+        AuthUserStatuses userStatuses = AuthUserStatuses.of(db);
+        Authenticator authenticator = new Authenticator(tokens, apiKeys, userStatuses);
         GatewayEndpoints endpoints = new GatewayEndpoints(json, authenticator, gateway, quota, tasks,
                 new TaskResultCache(db));
         ObjectStore files = ObjectStore.fromEnvironment(env, settings.mode(), settings.dataDir(), settings.supabaseUrl());
@@ -186,7 +189,7 @@ public final class Gatehouse implements AutoCloseable {
         Javalin app = HttpApi.create(settings, health, endpoints, email,
                 new CertificateEndpoints(new Certificates(db)), new SisterApps(mentor, sales, imports,
                 new MediaEndpoints(endpoints, gateway, media, quota)), billing, opsEndpoints).start();
-        return new Gatehouse(app, gateway, quota, apiKeys, background, endpoints, metrics, errors);
+        return new Gatehouse(app, gateway, quota, apiKeys, userStatuses, background, endpoints, metrics, errors);
     }
 
     private static BillingEndpoints billing(Settings settings, DataSource db, Map<String, String> env, Authenticator auth,
@@ -237,6 +240,7 @@ public final class Gatehouse implements AutoCloseable {
         background.close();
         quota.close();
         apiKeys.close();
+        userStatuses.close();
         gateway.close();
         metrics.close();
         errors.close();

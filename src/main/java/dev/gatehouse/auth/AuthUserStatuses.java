@@ -1,8 +1,5 @@
 package dev.gatehouse.auth;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.UUID;
@@ -31,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * interval after its read was sent, and a background read that fails changes nothing (the entry expires,
  * and the next request reads in line and fails closed if the database is still unreachable).
  */
-public final class AuthUserStatuses implements UserStatusLookup {
+public final class AuthUserStatuses implements UserStatusLookup, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AuthUserStatuses.class);
     public static final int DEFAULT_TTL_SECONDS = 30;
     /** Refreshed in the background once less than a sixth of the interval (5 s of 30) is left. */
@@ -40,9 +37,6 @@ public final class AuthUserStatuses implements UserStatusLookup {
     static final int MAX_REFRESHES = 4;
     /** About 10 MB at most; past it, expired entries go first, then everything. */
     static final int MAX_ENTRIES = 100_000;
-    private static final String READ = """
-            select deleted_at is not null, coalesce(banned_until > now(), false), is_anonymous
-            from auth.users where id = ?""";
 
     private record Entry(UserStatus status, long expiresAtNanos) {}
 
@@ -56,16 +50,26 @@ public final class AuthUserStatuses implements UserStatusLookup {
     /** Users whose background read is queued or running: one at a time per user. */
     private final Set<UUID> refreshing = ConcurrentHashMap.newKeySet();
 
+    /** The grouped reads {@link #database} goes through; null in tests that read from a function. */
+    private final UserStatusReads reads;
+
     AuthUserStatuses(UserStatusLookup database, long ttlNanos, LongSupplier nanoTime, Executor background) {
+        this(database, ttlNanos, nanoTime, background, null);
+    }
+
+    private AuthUserStatuses(UserStatusLookup database, long ttlNanos, LongSupplier nanoTime, Executor background, UserStatusReads reads) {
+        this.reads = reads;
         this.database = database;
         this.ttlNanos = ttlNanos;
         this.nanoTime = nanoTime;
         this.background = background;
     }
 
+    /** Statuses read from {@code db} through {@link UserStatusReads}' lane; {@link #close} stops it. */
     public static AuthUserStatuses of(DataSource db) {
-        return new AuthUserStatuses(userId -> read(db, userId), DEFAULT_TTL_SECONDS * 1_000_000_000L, System::nanoTime,
-                task -> Thread.ofVirtual().name("user-status-refresh").start(task));
+        UserStatusReads reads = new UserStatusReads(db);
+        return new AuthUserStatuses(reads::read, DEFAULT_TTL_SECONDS * 1_000_000_000L, System::nanoTime,
+                task -> Thread.ofVirtual().name("user-status-refresh").start(task), reads);
     }
 
     @Override
@@ -154,18 +158,11 @@ public final class AuthUserStatuses implements UserStatusLookup {
         }
     }
 
-    private static UserStatus read(DataSource db, UUID userId) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ)) {
-            ps.setObject(1, userId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getBoolean(1)) {
-                    return UserStatus.DELETED;
-                }
-                if (rs.getBoolean(2)) {
-                    return UserStatus.BANNED;
-                }
-                return rs.getBoolean(3) ? UserStatus.ANONYMOUS : UserStatus.ACTIVE;
-            }
+    /** Stops the lane that reads from the database; reads from now on go alone. */
+    @Override
+    public void close() {
+        if (reads != null) {
+            reads.close();
         }
     }
 }

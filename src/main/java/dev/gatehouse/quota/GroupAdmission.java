@@ -1,5 +1,6 @@
 package dev.gatehouse.quota;
 
+import dev.gatehouse.db.Grouped;
 import dev.gatehouse.quota.QuotaGate.Ask;
 import java.sql.Array;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package dev.gatehouse.quota;
+package dev.gatehouse.db;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Statements grouped like group commit, for {@link GroupAdmission} and {@link LeaseTakes}: a few lanes each
+ * Statements grouped like group commit (quota admissions and lease takes, users' status reads): a few lanes each
  * take every item waiting at that moment (up to a group's size) and send them in one round trip
  * ({@code many}); an item that finds a lane idle goes alone ({@code one}). A group that fails for any reason
  * but an unreachable database is sent again one item at a time, so one caller's problem never fails the others.
@@ -25,17 +25,17 @@ import org.slf4j.LoggerFactory;
  * already sent is always waited for, so what Postgres granted (a reservation, a lease) is never left without
  * its caller.
  */
-final class Grouped<T, R> implements AutoCloseable {
+public final class Grouped<T, R> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Grouped.class);
     /** A group slower than this (queue wait included) is logged, with where its time went. */
     private static final long SLOW_NANOS = TimeUnit.SECONDS.toNanos(1);
-    static final int DEADLOCK_ATTEMPTS = 3;
+    public static final int DEADLOCK_ATTEMPTS = 3;
 
-    interface One<T, R> {
+    public interface One<T, R> {
         R send(T item) throws SQLException;
     }
 
-    interface Many<T, R> {
+    public interface Many<T, R> {
         /** One answer per item, in the items' order. */
         List<R> send(List<T> items) throws SQLException;
     }
@@ -52,7 +52,7 @@ final class Grouped<T, R> implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param lanes how many groups may be in flight at once (each holds one pooled connection); 0: every item alone */
-    Grouped(String what, int lanes, int maxGroup, One<T, R> one, Many<T, R> many) {
+    public Grouped(String what, int lanes, int maxGroup, One<T, R> one, Many<T, R> many) {
         this.what = what;
         this.maxGroup = maxGroup;
         this.one = one;
@@ -68,7 +68,7 @@ final class Grouped<T, R> implements AutoCloseable {
     }
 
     /** Sends {@code item} in the next group; throws what the database threw, or {@code late}'s exception when no lane sent it by {@code deadline}. */
-    R send(T item, long deadline, Supplier<SQLException> late) throws SQLException {
+    public R send(T item, long deadline, Supplier<SQLException> late) throws SQLException {
         if (closed || lanes.isEmpty()) {
             return alone(item);
         }
@@ -180,12 +180,12 @@ final class Grouped<T, R> implements AutoCloseable {
     }
 
     /** No connection, or it broke: every retry would wait for the pool again, so the whole group fails closed now. */
-    static boolean unreachable(SQLException e) {
+    public static boolean unreachable(SQLException e) {
         return e instanceof SQLTransientConnectionException || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
     }
 
     /** The most items one round trip has carried so far. */
-    int largestGroup() {
+    public int largestGroup() {
         return largest.get();
     }
 
