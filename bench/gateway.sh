@@ -9,6 +9,7 @@
 #   --streams-only  only the streams: time to first byte (ttfb, ttfb-trickle) and the many-streams phase,
 #                   written to target/bench/RESULTS-streams.md (BENCH_STREAMS=N to hold fewer than 10,000)
 #   BENCH_STREAMS_PER_SECOND=N  how fast the many-streams phase opens its streams (default 800)
+#   BENCH_SERVICE_JAVA_OPTS, BENCH_UPSTREAM_JAVA_OPTS: extra JVM options for the service or the upstream alone
 #   BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU
 #   BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle) with --profile: profile that phase instead of the closed loop
 #   GATEHOUSE_QUOTA_LEASES=off: per-request admission in Postgres, for an A/B in one build
@@ -61,7 +62,9 @@ keytool -genkeypair -alias bench -keyalg EC -groupname secp256r1 -dname CN=127.0
 keytool -exportcert -alias bench -keystore "$work/upstream.p12" -storepass "$pass" -file "$work/upstream.crt" >/dev/null 2>&1
 keytool -importcert -noprompt -alias bench -file "$work/upstream.crt" -storetype PKCS12 -keystore "$work/trust.p12" \
   -storepass "$pass" >/dev/null 2>&1
-java -Xmx1g -XX:+UseG1GC "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" "$work/upstream.p12" "$pass" &
+# BENCH_UPSTREAM_JAVA_OPTS: extra JVM options for the upstream alone (e.g. -Xlog:gc:file=upstream-gc.log).
+# shellcheck disable=SC2086
+java -Xmx1g -XX:+UseG1GC ${BENCH_UPSTREAM_JAVA_OPTS:-} "${jvm[@]}" dev.gatehouse.bench.GatewayBench upstream "$work/upstream-port" "$bound" "$work/upstream.p12" "$pass" &
 pids+=($!)
 for _ in $(seq 1 60); do [ -s "$work/upstream-port" ] || ! kill -0 "${pids[-1]}" 2>/dev/null && break; sleep 1; done
 [ -s "$work/upstream-port" ] || { echo "the bench upstream did not start" >&2; exit 1; }

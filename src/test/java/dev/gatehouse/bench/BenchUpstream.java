@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The benchmark's OpenAI-shaped upstream, in its own JVM so its CPU is not the gateway's: a
@@ -53,6 +55,20 @@ final class BenchUpstream {
     private BenchUpstream() {}
 
     /**
+     * The upstream's own account of its trickling streams, logged every {@link #REPORT_EVERY} while any is
+     * open: when the gateway reports a silence, this says whether the upstream wrote late (a chunk's
+     * write and flush, or its sleep, ran long) or wrote on time and the bytes were held up after it.
+     */
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(5);
+    private static final long LATE_NANOS = Duration.ofSeconds(2).toNanos();
+    private static final LongAdder OPEN = new LongAdder();
+    private static final LongAdder CHUNKS = new LongAdder();
+    private static final LongAdder LATE_WRITES = new LongAdder();
+    private static final LongAdder LATE_WAKES = new LongAdder();
+    private static final AtomicLong LONGEST_WRITE = new AtomicLong();
+    private static final AtomicLong LONGEST_WAKE = new AtomicLong();
+
+    /**
      * Streams one HTTP/2 connection may carry at once; OkHttp opens another connection past it, as
      * with a provider's own cap. With all 10,000 on one connection, its single flusher (framing and
      * TLS) fell behind and a few streams went silent past the read timeout.
@@ -83,6 +99,7 @@ final class BenchUpstream {
                 config.jetty.addConnector((server, http) -> tls[0] = http2OverTls(server, http, keyStore, keyStorePassword));
             }
         }).start();
+        Thread.ofPlatform().daemon().name("bench-upstream-report").start(BenchUpstream::report);
         if (tls[0] != null) {
             Files.writeString(Path.of(portFile + ".tls"), Integer.toString(tls[0].getLocalPort()));
         }
@@ -129,16 +146,58 @@ final class BenchUpstream {
         ctx.header("Cache-Control", "no-cache");
         OutputStream out = ctx.res().getOutputStream();
         int chunks = trickle ? TRICKLE_CHUNKS : short_ ? TTFB_TRICKLE_CHUNKS : FAST_CHUNKS;
-        for (int i = 0; i < chunks; i++) {
-            if (trickle && i > 0) {
-                Thread.sleep(TRICKLE_INTERVAL);
-            } else if (short_ && i > 0) {
-                Thread.sleep(TTFB_TRICKLE_INTERVAL);
-            }
-            out.write(CHUNK);
-            out.flush();
+        if (trickle) {
+            OPEN.increment();
         }
-        out.write(LAST);
-        out.flush();
+        try {
+            for (int i = 0; i < chunks; i++) {
+                if (trickle && i > 0) {
+                    long asleep = System.nanoTime();
+                    Thread.sleep(TRICKLE_INTERVAL);
+                    account(System.nanoTime() - asleep - TRICKLE_INTERVAL.toNanos(), LATE_WAKES, LONGEST_WAKE);
+                } else if (short_ && i > 0) {
+                    Thread.sleep(TTFB_TRICKLE_INTERVAL);
+                }
+                long writing = System.nanoTime();
+                out.write(CHUNK);
+                out.flush();
+                if (trickle) {
+                    CHUNKS.increment();
+                    account(System.nanoTime() - writing, LATE_WRITES, LONGEST_WRITE);
+                }
+            }
+            out.write(LAST);
+            out.flush();
+        } finally {
+            if (trickle) {
+                OPEN.decrement();
+            }
+        }
+    }
+
+    private static void account(long nanos, LongAdder late, AtomicLong longest) {
+        if (nanos > LATE_NANOS) {
+            late.increment();
+        }
+        longest.accumulateAndGet(nanos, Math::max);
+    }
+
+    private static void report() {
+        long lastChunks = 0;
+        while (true) {
+            try {
+                Thread.sleep(REPORT_EVERY);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long chunks = CHUNKS.sum();
+            if (chunks == lastChunks && OPEN.sum() == 0) {
+                continue;
+            }
+            lastChunks = chunks;
+            System.err.printf("%tT upstream: %d trickling streams open, %d chunks written; writes over 2 s: %d (longest %d ms),"
+                            + " wakes over 2 s late: %d (latest %d ms)%n", System.currentTimeMillis(), OPEN.sum(), chunks,
+                    LATE_WRITES.sum(), LONGEST_WRITE.getAndSet(0) / 1_000_000, LATE_WAKES.sum(), LONGEST_WAKE.getAndSet(0) / 1_000_000);
+        }
     }
 }
