@@ -69,22 +69,15 @@ public final class Grouped<T, R> implements AutoCloseable {
 
     /** Sends {@code item} in the next group; throws what the database threw, or {@code late}'s exception when no lane sent it by {@code deadline}. */
     public R send(T item, long deadline, Supplier<SQLException> late) throws SQLException {
-        if (closed || lanes.isEmpty()) {
-            return alone(item);
-        }
-        Waiting<T, R> w = new Waiting<>(item, System.nanoTime(), new CompletableFuture<>());
-        queue.add(w);
-        if (closed && queue.remove(w)) {
-            return alone(item); // closed while queueing: no lane will send it
-        }
+        Pending<R> p = submit(item);
         try {
             try {
-                return w.answer().get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+                return p.answer().get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                if (queue.remove(w)) {
+                if (p.withdraw()) {
                     throw late.get();
                 }
-                return w.answer().get(); // already sent: its answer is on its way, and what it was granted must not be lost
+                return p.answer().get(); // already sent: its answer is on its way, and what it was granted must not be lost
             }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SQLException sql) {
@@ -95,6 +88,51 @@ public final class Grouped<T, R> implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SQLTransientConnectionException("interrupted while waiting for " + what, "08000");
         }
+    }
+
+    /**
+     * An item queued for the next group: its answer completes on the lane that sent it (so work chained to it
+     * runs there, without waiting for the caller's thread to be scheduled), and {@link #withdraw} takes it back
+     * while no lane has sent it.
+     */
+    public interface Pending<R> {
+        CompletableFuture<R> answer();
+
+        /** True when the item was still queued and now never will be sent; false when a lane sent it (or it went alone). */
+        boolean withdraw();
+    }
+
+    /** Queues {@code item} for the next group without waiting; closed (or without lanes), it is sent alone at once, on this thread. */
+    public Pending<R> submit(T item) {
+        Waiting<T, R> w = new Waiting<>(item, System.nanoTime(), new CompletableFuture<>());
+        if (!closed && !lanes.isEmpty()) {
+            queue.add(w);
+            if (!closed || !queue.remove(w)) { // closed while queueing: no lane will send it, unless close() already took it
+                return new Pending<>() {
+                    public CompletableFuture<R> answer() {
+                        return w.answer();
+                    }
+
+                    public boolean withdraw() {
+                        return queue.remove(w);
+                    }
+                };
+            }
+        }
+        try {
+            w.answer().complete(alone(item));
+        } catch (SQLException | RuntimeException e) {
+            w.answer().completeExceptionally(e);
+        }
+        return new Pending<>() {
+            public CompletableFuture<R> answer() {
+                return w.answer();
+            }
+
+            public boolean withdraw() {
+                return false;
+            }
+        };
     }
 
     private void serve() {

@@ -57,11 +57,12 @@ final class LeaseTakes implements AutoCloseable {
     }
 
     /**
-     * Takes {@code t}'s lease, waiting at most until {@code deadline} (System.nanoTime()) for a lane to send it;
-     * throws what the database threw, or {@code 08000} when no lane sent it in time.
+     * Queues {@code t}'s lease take for the lane without waiting: its answer completes on the lane, so what
+     * follows it (the user's queued requests served from the new lease) runs there. {@link Grouped.Pending#withdraw}
+     * takes it back while it is still queued.
      */
-    Answer take(Ask1 t, long deadline) throws SQLException {
-        return groups.send(t, deadline, () -> QuotaLeases.late("the take was still queued for a lane"));
+    Grouped.Pending<Answer> submit(Ask1 t) {
+        return groups.submit(t);
     }
 
     private Answer one(Ask1 t) throws SQLException {

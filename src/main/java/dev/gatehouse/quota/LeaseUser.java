@@ -5,6 +5,7 @@ import static dev.gatehouse.quota.QuotaLeases.LIFE_NANOS;
 import static dev.gatehouse.quota.QuotaLeases.MAX_BLOCK;
 import static dev.gatehouse.quota.QuotaLeases.MAX_REQUEST_BLOCK;
 
+import dev.gatehouse.db.Grouped;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,18 +28,23 @@ final class LeaseUser {
     long lastAsked = System.nanoTime();
     boolean gone;
 
-    /** A request queued for the take in flight; answered once, by whoever finishes that take. */
+    /**
+     * A request that needs a lease: queued for the take in flight, or with a take of its own ({@link #take},
+     * prepared under the lock; {@link #sent} once queued for the lane). Answered once, by whoever finishes the take
+     * that covers it.
+     */
     static final class Queued {
         final QuotaGate.Ask ask;
-        final CompletableFuture<Turn> answer = new CompletableFuture<>();
+        final CompletableFuture<Admission> answer = new CompletableFuture<>();
+        /** Its own take, when it has one; written under the user's lock. */
+        QuotaLeases.Taking take;
+        /** That take queued for the lane; null until then. */
+        volatile Grouped.Pending<LeaseTakes.Answer> sent;
 
         Queued(QuotaGate.Ask ask) {
             this.ask = ask;
         }
     }
-
-    /** A queued request's answer: its admission (or refusal) from the new lease, or the next take, which it sends. */
-    record Turn(Admission admission, QuotaLeases.Taking take) {}
 
     LeaseUser(UUID id) {
         this.id = id;

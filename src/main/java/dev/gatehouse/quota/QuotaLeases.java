@@ -1,5 +1,6 @@
 package dev.gatehouse.quota;
 
+import dev.gatehouse.db.Grouped;
 import dev.gatehouse.quota.QuotaGate.Ask;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -127,9 +129,12 @@ final class QuotaLeases implements AutoCloseable {
      * round trip); the user's other requests meanwhile queue for that lease instead of taking their
      * own, and the next lease is sized for them.
      *
-     * <p>When the lease arrives, the thread that took it admits the queued requests it covers, in
-     * order, and hands the next take to the first one it does not cover, so each queued request wakes
-     * once, with its answer or its turn to take. Before, every queued request was woken to look for
+     * <p>When the lease arrives, the lane that took it (a platform thread) admits the queued requests it
+     * covers, in order, and sends the next take, sized for the rest, itself: each queued request wakes once,
+     * with its answer. Session 28 had the request's thread that took the lease do this, and the next take was
+     * sent by the request it was handed to; each of those steps waited for a carrier thread, seconds apiece
+     * while 10,000 streams opened on two cores, and 21-252 requests a run still passed their 10 s with no
+     * slow take (bench/README.md, session 29). Before session 28, every queued request was woken to look for
      * itself: with 10,000 streams opening on two cores, the dozens of one user's requests woke one
      * after another through the user's lock, each waiting for a carrier thread, and a burst's
      * requests waited 10-24 s for their turn, past the take's 10 s (bench/README.md, session 28).
@@ -139,8 +144,8 @@ final class QuotaLeases implements AutoCloseable {
         long deadline = start + TAKE_WAIT_NANOS;
         while (true) {
             LeaseUser u = users.computeIfAbsent(ask.userId(), LeaseUser::new);
-            Taking t;
-            LeaseUser.Queued queued = null;
+            LeaseUser.Queued q = new LeaseUser.Queued(ask);
+            boolean send;
             synchronized (u) {
                 if (u.gone) {
                     continue; // removed by a flush meanwhile: take the fresh one
@@ -151,24 +156,18 @@ final class QuotaLeases implements AutoCloseable {
                 if (a != null) {
                     return a;
                 }
-                if (u.taking) {
-                    queued = new LeaseUser.Queued(ask);
-                    u.queue.add(queued);
-                    t = null;
+                send = !u.taking;
+                if (send) {
+                    q.take = prepareTake(u, ask);
                 } else {
-                    t = prepareTake(u, ask);
+                    u.queue.add(q);
                 }
             }
-            if (queued != null) {
-                LeaseUser.Turn turn = awaitTurn(u, queued, deadline);
-                if (turn.take() == null) {
-                    events.leaseWaited(System.nanoTime() - start);
-                    return turn.admission();
-                }
-                t = turn.take();
+            if (send) {
+                send(u, q); // outside the user's lock, as the lane finishing a take does
             }
             try {
-                return take(u, ask, t, deadline);
+                return await(u, q, deadline);
             } finally {
                 events.leaseWaited(System.nanoTime() - start);
             }
@@ -209,34 +208,60 @@ final class QuotaLeases implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code deadline} for the take in flight to answer {@code q}: its admission (or refusal), or
-     * the take to send when it is {@code q}'s turn. A request still queued at its deadline leaves the queue and
-     * fails closed; one answered meanwhile keeps its answer (a turn to take is taken, late or not, so the
-     * requests queued behind it are served).
+     * Waits until {@code deadline} for {@code q}'s answer: from the take in flight (queued behind it), or from
+     * its own take. Still queued at its deadline, it leaves the queue and fails closed; its own take still
+     * waiting for the lane is withdrawn and fails closed (and the user's queue is served); a take already sent
+     * is always waited for, so a lease Postgres granted is never left without its request.
      */
-    private static LeaseUser.Turn awaitTurn(LeaseUser u, LeaseUser.Queued q, long deadline) throws SQLException {
-        try {
-            return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            if (leftQueue(u, q)) {
-                throw late("the user's lease take in flight did not cover this request");
+    private Admission await(LeaseUser u, LeaseUser.Queued q, long deadline) throws SQLException {
+        while (true) {
+            try {
+                return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                synchronized (u) {
+                    if (u.queue.remove(q)) {
+                        throw late("the user's lease take in flight did not cover this request");
+                    }
+                }
+                Grouped.Pending<LeaseTakes.Answer> sent = q.sent;
+                if (sent != null && sent.withdraw()) {
+                    finish(u, q, null, late("the take was still queued for a lane"));
+                } else if (sent != null) {
+                    deadline = Long.MAX_VALUE; // sent: its answer is on its way
+                } else {
+                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1); // handed its take, about to be sent
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                synchronized (u) {
+                    if (u.queue.remove(q)) {
+                        throw interrupted();
+                    }
+                }
+                Grouped.Pending<LeaseTakes.Answer> sent = q.sent;
+                if (sent != null && sent.withdraw()) {
+                    finish(u, q, null, interrupted());
+                }
+                try {
+                    return q.answer.join(); // sent (or about to be): what it is granted is never left without its request
+                } catch (CompletionException c) {
+                    throw failed(c.getCause());
+                }
+            } catch (ExecutionException e) {
+                throw failed(e.getCause());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (leftQueue(u, q)) {
-                throw new SQLException("interrupted while waiting for a quota lease", "08000");
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a queued admission failed", e.getCause());
         }
-        return q.answer.join();
     }
 
-    /** Takes {@code q} out of its user's queue; false when it had been answered first. */
-    private static boolean leftQueue(LeaseUser u, LeaseUser.Queued q) {
-        synchronized (u) {
-            return u.queue.remove(q);
+    private static SQLException interrupted() {
+        return new SQLException("interrupted while waiting for a quota lease", "08000");
+    }
+
+    private static SQLException failed(Throwable cause) {
+        if (cause instanceof SQLException sql) {
+            return sql;
         }
+        throw new IllegalStateException("a quota lease take failed", cause);
     }
 
     /** A request that got no lease within {@link #TAKE_WAIT_NANOS}, failed closed (08000), saying which wait ran out. */
@@ -246,19 +271,21 @@ final class QuotaLeases implements AutoCloseable {
 
     /**
      * The user's lock is held and no take is in flight: answers the queued requests the current lease covers (or
-     * its rules refuse), in order, and hands the next take to the first one it does not cover.
+     * its rules refuse), in order, and prepares the next take for the first one it does not cover; returns that
+     * one, for the caller to {@link #send} once the lock is released, or null.
      */
-    private void serveQueue(LeaseUser u) {
+    private LeaseUser.Queued serveQueue(LeaseUser u) {
         long now = System.nanoTime();
         while (!u.queue.isEmpty()) {
             LeaseUser.Queued q = u.queue.removeFirst();
             Admission a = fromLease(u, q.ask, now);
             if (a == null) {
-                q.answer.complete(new LeaseUser.Turn(null, prepareTake(u, q.ask)));
-                return;
+                q.take = prepareTake(u, q.ask);
+                return q;
             }
-            q.answer.complete(new LeaseUser.Turn(a, null));
+            q.answer.complete(a);
         }
+        return null;
     }
 
     /** What a take sends: the user's older leases' figures (read under the lock) and the size asked. */
@@ -295,49 +322,76 @@ final class QuotaLeases implements AutoCloseable {
         return takes.largestGroup();
     }
 
-    /** Outside the user's lock: takes a lease in Postgres for {@code ask}, in a group with the other users' takes waiting then. */
-    private Admission take(LeaseUser u, Ask ask, Taking t, long deadline) throws SQLException {
-        LeaseBlock taken = null;
-        boolean applied = false;
-        try {
-            List<LeaseTakes.Old> old = t.old().stream().map(f -> new LeaseTakes.Old(f.block().id, f.used(), f.returned(), f.tokensReturned(),
-                    f.streamsReturned(), f.refunded(), f.charged())).toList();
-            LeaseTakes.Answer a = takes.take(new LeaseTakes.Ask1(ask, t.leaseId(), t.block(), t.streams(), old), deadline);
-            applied = true;
-            takesAnswered.incrementAndGet();
-            if (!a.admitted()) {
-                return new Admission.Rejected(Admission.Reason.of(a.reason()), a.retryAfterSeconds(), a.limits());
-            }
-            long need = (long) Math.max(ask.promptTokens(), 0) + a.grantedOutputTokens();
-            taken = new LeaseBlock(t.leaseId(), u, a, need, ask.stream(), System.nanoTime());
-            return new Admission.Admitted(ask.requestId(), a.grantedOutputTokens(), a.limits());
-        } finally {
-            synchronized (u) {
-                u.taking = false;
-                if (applied) { // the old leases' figures are Postgres' now (and their rows renewed)
+    /**
+     * Outside the user's lock: queues {@code q}'s prepared take for the lane, in a group with the other users'
+     * takes waiting then; {@link #finish} runs where its answer arrives.
+     */
+    private void send(LeaseUser u, LeaseUser.Queued q) {
+        Taking t = q.take;
+        List<LeaseTakes.Old> old = t.old().stream().map(f -> new LeaseTakes.Old(f.block().id, f.used(), f.returned(), f.tokensReturned(),
+                f.streamsReturned(), f.refunded(), f.charged())).toList();
+        Grouped.Pending<LeaseTakes.Answer> sent = takes.submit(new LeaseTakes.Ask1(q.ask, t.leaseId(), t.block(), t.streams(), old));
+        q.sent = sent;
+        sent.answer().whenComplete((answer, failure) -> finish(u, q, answer, failure));
+    }
+
+    /**
+     * {@code q}'s take is over: Postgres' {@code answer}, or the {@code failure} (a take withdrawn unsent, or the
+     * database's error). Installs the lease, answers {@code q}, serves the user's queue from the lease and sends
+     * the next take. Runs on the lane that sent the take, or on {@code q}'s thread for a take it withdrew.
+     */
+    private void finish(LeaseUser u, LeaseUser.Queued q, LeaseTakes.Answer answer, Throwable failure) {
+        Taking t = q.take;
+        Admission result = null;
+        Throwable error = failure;
+        LeaseUser.Queued next;
+        synchronized (u) {
+            try {
+                if (answer != null) {
+                    takesAnswered.incrementAndGet();
                     long now = System.nanoTime();
-                    for (LeaseBlock.Figures f : t.old()) {
+                    for (LeaseBlock.Figures f : t.old()) { // the old leases' figures are Postgres' now (and their rows renewed)
                         LeaseBlock b = f.block();
                         if (b.fingerprint() == f.fingerprint()) {
                             b.confirmed = f.fingerprint();
                             b.confirmedAt = now;
                         }
                     }
+                    result = installed(u, q.ask, t, answer);
                 }
-                if (taken != null) {
-                    if (u.current != null) {
-                        u.retireCurrent(); // never the case today (one take at a time); kept exact if it were
-                    }
-                    u.current = taken;
-                    if (ask.stream()) {
-                        streaming.add(ask.requestId());
-                    }
-                    admitted.put(ask.requestId(), new Held(taken, taken.inflight, ask.apiKeyId(), ask.model(), ask.task(), taken.takenAt,
-                            ask.stream()));
-                }
-                serveQueue(u);
+            } catch (RuntimeException e) {
+                error = e;
+            } finally {
+                u.taking = false;
+                next = serveQueue(u);
             }
         }
+        if (error != null) {
+            q.answer.completeExceptionally(error);
+        } else {
+            q.answer.complete(result);
+        }
+        if (next != null) {
+            send(u, next);
+        }
+    }
+
+    /** The user's lock is held: the admission Postgres' answer gives {@code ask}, its lease installed as the user's current one. */
+    private Admission installed(LeaseUser u, Ask ask, Taking t, LeaseTakes.Answer a) {
+        if (!a.admitted()) {
+            return new Admission.Rejected(Admission.Reason.of(a.reason()), a.retryAfterSeconds(), a.limits());
+        }
+        long need = (long) Math.max(ask.promptTokens(), 0) + a.grantedOutputTokens();
+        LeaseBlock taken = new LeaseBlock(t.leaseId(), u, a, need, ask.stream(), System.nanoTime());
+        if (u.current != null) {
+            u.retireCurrent(); // never the case today (one take at a time); kept exact if it were
+        }
+        u.current = taken;
+        if (ask.stream()) {
+            streaming.add(ask.requestId());
+        }
+        admitted.put(ask.requestId(), new Held(taken, taken.inflight, ask.apiKeyId(), ask.model(), ask.task(), taken.takenAt, ask.stream()));
+        return new Admission.Admitted(ask.requestId(), a.grantedOutputTokens(), a.limits());
     }
 
     private static Admission.Reason ruleRefusal(Rules r, Ask ask) {
