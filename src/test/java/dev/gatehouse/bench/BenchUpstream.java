@@ -74,6 +74,14 @@ final class BenchUpstream {
      * TLS) fell behind and a few streams went silent past the read timeout.
      */
     private static final int H2_STREAMS_PER_CONNECTION = 2_000;
+    /**
+     * The upstream's receive window for a whole connection: as large as OkHttp's own (16 MiB). Jetty's default
+     * (1 MiB) is shared by up to 2,000 streams here, far more than a provider multiplexes on one connection, and
+     * request bodies of streams whose handler had not yet read them filled it: the gateway could not send the
+     * next requests' bodies, and their handlers waited past the 30 s first-event timeout (2,565 first attempts
+     * in a streams-only run, 26 streams lost; with this window 597 and none: bench/README.md, session 29).
+     */
+    private static final int SESSION_RECV_WINDOW = 16 * 1024 * 1024;
 
     /**
      * Serves on an ephemeral loopback port, writes the port to {@code portFile}, stops after
@@ -121,6 +129,7 @@ final class BenchUpstream {
         ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
         h2.setMaxConcurrentStreams(H2_STREAMS_PER_CONNECTION);
+        h2.setInitialSessionRecvWindow(SESSION_RECV_WINDOW);
         // A load generator is not an attacker: Jetty's frame-rate guard would close a connection carrying
         // thousands of streams' window updates and resets, ending every stream on it.
         h2.setRateControlFactory(new RateControl.Factory() {});
