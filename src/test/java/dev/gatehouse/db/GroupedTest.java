@@ -33,6 +33,13 @@ class GroupedTest {
         });
     }
 
+    /** Submits "first" and waits until the lane is sending it (and held there until {@link #release}). */
+    private Grouped.Pending<String> laneHeld(Grouped<String, String> g) {
+        Grouped.Pending<String> first = g.submit("first");
+        await(laneBusy);
+        return first;
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
@@ -44,8 +51,7 @@ class GroupedTest {
     @Test
     void anAnswerCompletesOnTheLaneSoWhatIsChainedToItRunsThere() throws Exception {
         try (Grouped<String, String> g = grouped(true)) {
-            Grouped.Pending<String> first = g.submit("first");
-            await(laneBusy);
+            Grouped.Pending<String> first = laneHeld(g);
             Grouped.Pending<String> second = g.submit("second");
             Grouped.Pending<String> third = g.submit("third");
             List<String> ranOn = new CopyOnWriteArrayList<>();
@@ -64,8 +70,7 @@ class GroupedTest {
     @Test
     void anItemWithdrawnWhileQueuedIsNeverSent() throws Exception {
         try (Grouped<String, String> g = grouped(true)) {
-            Grouped.Pending<String> first = g.submit("first");
-            await(laneBusy);
+            Grouped.Pending<String> first = laneHeld(g);
             Grouped.Pending<String> second = g.submit("second");
 
             assertThat(second.withdraw()).isTrue();
