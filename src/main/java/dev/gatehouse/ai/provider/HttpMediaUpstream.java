@@ -35,7 +35,7 @@ final class HttpMediaUpstream implements MediaUpstream {
     HttpMediaUpstream(Deployment deployment, ModelApi api, OkHttpClient shared) {
         this.deployment = deployment;
         this.api = api;
-        this.client = HttpUpstream.withoutSocketTimeouts(shared); // the call's timeout bounds the whole attempt
+        this.client = HttpUpstream.forProviders(shared); // the call's timeout bounds the whole attempt
         this.url = HttpUrl.get(deployment.provider().baseUrl() + api.path());
         this.headers = HttpUpstream.headers(deployment, new OpenAiDialect());
     }

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import okhttp3.Call;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -51,14 +52,14 @@ final class HttpUpstream implements Upstream {
     private final OpenStreams openStreams;
 
     /**
-     * @param shared   the gateway's client; calls go through it {@linkplain #withoutSocketTimeouts without socket timeouts}
+     * @param shared   the gateway's client; calls go through it {@linkplain #forProviders as provider calls use it}
      * @param openStreams holds each stream to its deadlines
      */
     HttpUpstream(Deployment deployment, Dialect dialect, OkHttpClient shared, OpenStreams openStreams) {
         this.openStreams = openStreams;
         this.deployment = deployment;
         this.dialect = dialect;
-        this.client = withoutSocketTimeouts(shared);
+        this.client = forProviders(shared);
         this.url = HttpUrl.get(deployment.provider().baseUrl() + dialect.path());
         Headers headers = headers(deployment, dialect);
         this.completeHeaders = headers.newBuilder().set("Accept", "application/json").build();
@@ -66,16 +67,43 @@ final class HttpUpstream implements Upstream {
     }
 
     /**
-     * {@code shared} without socket read or write timeouts, for every provider call. Each costs a timer per read or
-     * write on every call (a virtual thread's timed socket read schedules and cancels a JDK delay task, waking the
-     * delay scheduler's thread both times; a write's okio timeout, the soonest in okio's watchdog queue, wakes that
-     * watchdog): together 16 % of the gateway's CPU samples at concurrency 16 (bench/README.md, session 25). An
-     * answer's call timeout bounds every read and write of its attempt; a stream's deadlines are kept by OpenStreams.
-     * The derived client shares {@code shared}'s connection pool, dispatcher and task runner.
+     * {@code shared} as every provider call (chat and media) uses it: without socket read or write timeouts, and
+     * sending a request again when the provider refuses its HTTP/2 stream ({@link #RESEND_REFUSED}).
+     *
+     * <p>No socket timeouts: each costs a timer per read or write on every call (a virtual thread's timed socket
+     * read schedules and cancels a JDK delay task, waking the delay scheduler's thread both times; a write's okio
+     * timeout, the soonest in okio's watchdog queue, wakes that watchdog): together 16 % of the gateway's CPU
+     * samples at concurrency 16 (bench/README.md, session 25). An answer's call timeout bounds every read and write
+     * of its attempt; a stream's deadlines are kept by OpenStreams. The derived client shares {@code shared}'s
+     * connection pool, dispatcher and task runner.
      */
-    static OkHttpClient withoutSocketTimeouts(OkHttpClient shared) {
-        return shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+    static OkHttpClient forProviders(OkHttpClient shared) {
+        return shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).addInterceptor(RESEND_REFUSED).build();
     }
+
+    /**
+     * Sends a request again, within its call (its timeout, a stream's watch and cancellation all still hold), when
+     * the provider refused its HTTP/2 stream with {@code REFUSED_STREAM}, at most {@link #REFUSED_RESENDS} times.
+     * RFC 9113 section 8.7: such a stream was closed before any processing, so sending it again is safe and no fault
+     * of the deployment. OkHttp's own retry of it is off with every other silent retry
+     * ({@code retryOnConnectionFailure(false)}), so before this each refusal cost the route an attempt and the
+     * breaker a failure. A new HTTP/2 connection meets it: until the provider's SETTINGS arrive, OkHttp does not
+     * know its stream limit and may open more streams than it allows (bench/README.md, session 29: hundreds in a
+     * ramp of 10,000 streams). An application interceptor may call {@code proceed} more than once.
+     */
+    private static final Interceptor RESEND_REFUSED = chain -> {
+        for (int resent = 0; ; resent++) {
+            try {
+                return chain.proceed(chain.request());
+            } catch (StreamResetException e) {
+                if (e.errorCode != ErrorCode.REFUSED_STREAM || resent >= REFUSED_RESENDS || chain.call().isCanceled()) {
+                    throw e;
+                }
+                log.debug("{} refused the HTTP/2 stream before processing it (REFUSED_STREAM); sending it again ({} of {})",
+                        chain.request().url().host(), resent + 1, REFUSED_RESENDS);
+            }
+        }
+    };
 
     /** What every request to {@code deployment} carries: the provider's configured headers and its key, sent the dialect's way. */
     static Headers headers(Deployment deployment, Dialect dialect) {
@@ -89,62 +117,28 @@ final class HttpUpstream implements Upstream {
 
     @Override
     public Answer complete(ChatRequest request, Duration timeout) throws UpstreamFailure {
-        Request upstream = request(request, false);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (int resent = 0; ; resent++) {
-            Call call = client.newCall(upstream);
-            // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
-            // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
-            call.timeout().timeout(Math.max(deadline - System.nanoTime(), 1), TimeUnit.NANOSECONDS);
-            try (Response response = call.execute()) {
-                if (!response.isSuccessful()) {
-                    throw failure(response);
-                }
-                return dialect.fromUpstream(response.body().bytes(), request);
-            } catch (IOException e) {
-                if (!resendable(e, resent, deadline)) {
-                    throw UpstreamFailure.forIo(e, false);
-                }
+        Call call = client.newCall(request(request, false));
+        // The attempt's only timeout besides connecting (no socket timeouts on this client): it bounds writing, a silence and an
+        // answer trickling in alike, and the route's remaining deadline. It arms okio's shared watchdog once per call.
+        call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try (Response response = call.execute()) {
+            if (!response.isSuccessful()) {
+                throw failure(response);
             }
+            return dialect.fromUpstream(response.body().bytes(), request);
+        } catch (IOException e) {
+            throw UpstreamFailure.forIo(e, false);
         }
     }
 
     @Override
     public void stream(ChatRequest request, Duration firstEventTimeout, StreamRelay relay) throws UpstreamFailure {
-        Request upstream = request(request, true);
-        long firstEventBy = System.nanoTime() + firstEventTimeout.toNanos();
-        for (int resent = 0; ; resent++) {
-            Call call = client.newCall(upstream);
-            // The first event's deadline, each silence after it (the deployment's attempt timeout) and the whole stream's
-            // bound (limits.max_stream_ms, and shutdown's way to end it): all cancel the call, which ends a committed
-            // stream with an error event. A stream sent again keeps the first event's deadline.
-            OpenStreams.Watch watch = openStreams.open(call, Duration.ofNanos(Math.max(firstEventBy - System.nanoTime(), 1)),
-                    deployment.attemptTimeout());
-            try {
-                Response response;
-                try {
-                    response = call.execute();
-                } catch (IOException e) {
-                    if (!watch.timedOut() && resendable(e, resent, firstEventBy)) {
-                        continue; // refused before the provider saw it, and nothing relayed yet
-                    }
-                    throw e;
-                }
-                relay(response, watch, relay);
-                return;
-            } catch (CallerGone e) {
-                call.cancel();
-                throw e;
-            } catch (IOException e) {
-                throw UpstreamFailure.forIo(e, watch.timedOut());
-            } finally {
-                watch.close();
-            }
-        }
-    }
-
-    private void relay(Response answer, OpenStreams.Watch watch, StreamRelay relay) throws IOException, UpstreamFailure {
-        try (Response response = answer) {
+        Call call = client.newCall(request(request, true));
+        // The first event's deadline, each silence after it (the deployment's attempt timeout) and the whole stream's
+        // bound (limits.max_stream_ms, and shutdown's way to end it): all cancel the call, which ends a committed
+        // stream with an error event.
+        OpenStreams.Watch watch = openStreams.open(call, firstEventTimeout, deployment.attemptTimeout());
+        try (Response response = call.execute()) {
             if (!response.isSuccessful()) {
                 throw failure(response);
             }
@@ -161,29 +155,14 @@ final class HttpUpstream implements Upstream {
                 relay.flush();
                 watch.waiting();
             }, watch::progressed);
+        } catch (CallerGone e) {
+            call.cancel();
+            throw e;
+        } catch (IOException e) {
+            throw UpstreamFailure.forIo(e, watch.timedOut());
+        } finally {
+            watch.close();
         }
-    }
-
-    /**
-     * Whether {@code e} is the provider refusing the stream unprocessed, with a resend ({@link #REFUSED_RESENDS}) and
-     * time left for it. RFC 9113 section 8.7: a stream refused with {@code REFUSED_STREAM} was closed before any
-     * processing, so sending it again is safe and no fault of the deployment. OkHttp's own retry of it is off with
-     * every other silent retry ({@code retryOnConnectionFailure(false)}), so before this each refusal cost the route
-     * an attempt and the breaker a failure. A new HTTP/2 connection meets it: until the provider's SETTINGS arrive,
-     * OkHttp does not know its stream limit and may open more streams than it allows (bench/README.md, session 29:
-     * hundreds in a ramp of 10,000 streams).
-     */
-    private boolean resendable(IOException e, int resent, long deadline) {
-        if (!refused(e) || resent >= REFUSED_RESENDS || deadline - System.nanoTime() <= 0) {
-            return false;
-        }
-        log.debug("{}: the provider refused the HTTP/2 stream before processing it (REFUSED_STREAM); sending it again ({} of {})",
-                deployment.name(), resent + 1, REFUSED_RESENDS);
-        return true;
-    }
-
-    static boolean refused(IOException e) {
-        return e instanceof StreamResetException reset && reset.errorCode == ErrorCode.REFUSED_STREAM;
     }
 
     private Request request(ChatRequest request, boolean stream) {
