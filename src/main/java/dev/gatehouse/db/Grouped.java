@@ -29,7 +29,7 @@ public final class Grouped<T, R> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Grouped.class);
     /** A group slower than this (queue wait included) is logged, with where its time went. */
     private static final long SLOW_NANOS = TimeUnit.SECONDS.toNanos(1);
-    public static final int DEADLOCK_ATTEMPTS = 3;
+    private static final int DEADLOCK_ATTEMPTS = 3;
 
     public interface One<T, R> {
         R send(T item) throws SQLException;
@@ -105,18 +105,20 @@ public final class Grouped<T, R> implements AutoCloseable {
     /** Queues {@code item} for the next group without waiting; closed (or without lanes), it is sent alone at once, on this thread. */
     public Pending<R> submit(T item) {
         Waiting<T, R> w = new Waiting<>(item, System.nanoTime(), new CompletableFuture<>());
+        // Withdrawing takes it out of the queue; one sent alone was never in it, so it is never withdrawn.
+        Pending<R> pending = new Pending<>() {
+            public CompletableFuture<R> answer() {
+                return w.answer();
+            }
+
+            public boolean withdraw() {
+                return queue.remove(w);
+            }
+        };
         if (!closed && !lanes.isEmpty()) {
             queue.add(w);
             if (!closed || !queue.remove(w)) { // closed while queueing: no lane will send it, unless close() already took it
-                return new Pending<>() {
-                    public CompletableFuture<R> answer() {
-                        return w.answer();
-                    }
-
-                    public boolean withdraw() {
-                        return queue.remove(w);
-                    }
-                };
+                return pending;
             }
         }
         try {
@@ -124,15 +126,7 @@ public final class Grouped<T, R> implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             w.answer().completeExceptionally(e);
         }
-        return new Pending<>() {
-            public CompletableFuture<R> answer() {
-                return w.answer();
-            }
-
-            public boolean withdraw() {
-                return false;
-            }
-        };
+        return pending;
     }
 
     private void serve() {
@@ -218,7 +212,7 @@ public final class Grouped<T, R> implements AutoCloseable {
     }
 
     /** No connection, or it broke: every retry would wait for the pool again, so the whole group fails closed now. */
-    public static boolean unreachable(SQLException e) {
+    private static boolean unreachable(SQLException e) {
         return e instanceof SQLTransientConnectionException || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,30 +219,12 @@ final class QuotaLeases implements AutoCloseable {
             try {
                 return q.answer.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                synchronized (u) {
-                    if (u.queue.remove(q)) {
-                        throw late("the user's lease take in flight did not cover this request");
-                    }
-                }
-                Grouped.Pending<LeaseTakes.Answer> sent = q.sent;
-                if (sent != null && sent.withdraw()) {
-                    finish(u, q, null, late("the take was still queued for a lane"));
-                } else if (sent != null) {
-                    deadline = Long.MAX_VALUE; // sent: its answer is on its way
-                } else {
-                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1); // handed its take, about to be sent
-                }
+                giveUp(u, q, () -> late("the user's lease take in flight did not cover this request"), () -> late("the take was still queued for a lane"));
+                // answered now, or its take is sent (its answer is on its way), or handed to it and about to be sent
+                deadline = q.sent != null ? Long.MAX_VALUE : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                synchronized (u) {
-                    if (u.queue.remove(q)) {
-                        throw interrupted();
-                    }
-                }
-                Grouped.Pending<LeaseTakes.Answer> sent = q.sent;
-                if (sent != null && sent.withdraw()) {
-                    finish(u, q, null, interrupted());
-                }
+                giveUp(u, q, QuotaLeases::interrupted, QuotaLeases::interrupted);
                 try {
                     return q.answer.join(); // sent (or about to be): what it is granted is never left without its request
                 } catch (CompletionException c) {
@@ -250,6 +233,23 @@ final class QuotaLeases implements AutoCloseable {
             } catch (ExecutionException e) {
                 throw failed(e.getCause());
             }
+        }
+    }
+
+    /**
+     * {@code q} stops waiting: throws {@code queued} when it was still queued behind the take in flight (it leaves
+     * the queue), and fails its own take with {@code unsent} when that take was still waiting for the lane (it is
+     * withdrawn, and the user's queue is served). A take already sent is left to answer.
+     */
+    private void giveUp(LeaseUser u, LeaseUser.Queued q, Supplier<SQLException> queued, Supplier<SQLException> unsent) throws SQLException {
+        synchronized (u) {
+            if (u.queue.remove(q)) {
+                throw queued.get();
+            }
+        }
+        Grouped.Pending<LeaseTakes.Answer> sent = q.sent;
+        if (sent != null && sent.withdraw()) {
+            finish(u, q, null, unsent.get());
         }
     }
 
