@@ -11,7 +11,7 @@
 #   BENCH_STREAMS_PER_SECOND=N  how fast the many-streams phase opens its streams (default 800)
 #   BENCH_SERVICE_JAVA_OPTS, BENCH_UPSTREAM_JAVA_OPTS: extra JVM options for the service or the upstream alone
 #   BENCH_PROFILE_EVENT=alloc with --profile: where the heap is allocated instead of CPU
-#   BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle) with --profile: profile that phase instead of the closed loop
+#   BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle, or open: the open loop at 1,000 req/s) with --profile: profile that phase instead of the closed loop
 #   GATEHOUSE_QUOTA_LEASES=off: per-request admission in Postgres, for an A/B in one build
 #   DATABASE_URL=... runs the service against that Postgres (migrated, bench users added) instead
 #   of an embedded one.

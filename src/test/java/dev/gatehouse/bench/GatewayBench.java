@@ -222,9 +222,10 @@ public final class GatewayBench {
         Sample d = null;
         Sample g = null;
         Map<String, Long> before = stats();
-        // BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle): that phase is profiled instead of the closed loop at concurrency 16
+        // BENCH_PROFILE_PHASE=ttfb (or ttfb-trickle): that phase is profiled instead of the closed loop at concurrency 16;
+        // open: the open loop at 1,000 req/s (the p99 target's phase)
         String profiled = System.getenv().getOrDefault("BENCH_PROFILE_PHASE", "closed");
-        boolean profile = plan.profile && kind.equals(profiled) && load == 16 && users == BenchServer.USERS;
+        boolean profile = plan.profile && kind.equals(profiled) && load == (kind.equals("open") ? 1000 : 16) && users == BenchServer.USERS;
         for (int r = 0; r < plan.rounds; r++) {
             if (LEAD_IN_SECONDS > 0) {
                 phase.run(direct, LEAD_IN_SECONDS);
@@ -240,7 +241,7 @@ public final class GatewayBench {
             }
             Sample sg = phase.run(gateway, plan.phaseSeconds / plan.rounds);
             if (profile && r == 0) {
-                Path file = Path.of("target/bench/profile-" + kind + "-16.collapsed").toAbsolutePath();
+                Path file = Path.of("target/bench/profile-" + kind + "-" + load + ".collapsed").toAbsolutePath();
                 facts.put("profile", client.get(endpoints.get("control") + "/profile/stop?file=" + file));
                 facts.put("profile_file", file.toString());
             }
