@@ -28,6 +28,8 @@ import dev.gatehouse.refusal.Refusal;
 import dev.gatehouse.web.ErrorBodies;
 import io.javalin.Javalin;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
@@ -40,7 +42,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
@@ -58,6 +63,8 @@ class GatewayOverHttpTest {
     static WireMockExtension upstream = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
     private final List<Usage> usages = new CopyOnWriteArrayList<>();
+    /** When set, the usage listener (the gateway's bookkeeping after a stream's last event) waits for it. */
+    private volatile CountDownLatch bookkeepingHeld;
     private final AtomicBoolean upstreamCancelled = new AtomicBoolean();
     private Gateway gateway;
     private Javalin server;
@@ -74,7 +81,17 @@ class GatewayOverHttpTest {
                         upstreamCancelled.set(true);
                     }
                 }).build())
-                .listener(usages::add)
+                .listener(usage -> {
+                    usages.add(usage);
+                    CountDownLatch held = bookkeepingHeld;
+                    if (held != null) {
+                        try {
+                            held.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                })
                 .build();
         server = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
@@ -130,6 +147,33 @@ class GatewayOverHttpTest {
             text.append(ProviderWire.json(line.substring(6)).at("/choices/0/delta/content").asText(""));
         }
         assertThat(text.toString()).endsWith("You said: over the wire");
+    }
+
+    @Test
+    void aFinishedStreamsResponseEndsWithItsLastEventNotWithTheBookkeepingAfterIt() throws Exception {
+        // the handler's work after [DONE] (here the usage listener) is held until the caller has read the whole body
+        bookkeepingHeld = new CountDownLatch(1);
+        try {
+            HttpResponse<InputStream> response = postChat(
+                    "{\"model\":\"dev-echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"end now\"}]}");
+            CompletableFuture<List<String>> body = CompletableFuture.supplyAsync(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    return reader.lines().toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+
+            // the response ends (the reader sees its end) while the handler is still held: it was not waiting for the handler
+            List<String> lines = body.get(10, TimeUnit.SECONDS);
+            assertThat(lines.stream().filter(l -> !l.isEmpty()).toList().getLast()).isEqualTo("data: [DONE]");
+            // and the bookkeeping came after the end, and was still held when the caller saw it
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(usages).singleElement()
+                    .satisfies(u -> assertThat(u.outcome()).isEqualTo(Outcome.COMPLETED)));
+            assertThat(bookkeepingHeld.getCount()).isEqualTo(1);
+        } finally {
+            bookkeepingHeld.countDown();
+        }
     }
 
     @Test

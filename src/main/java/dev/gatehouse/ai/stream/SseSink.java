@@ -31,6 +31,14 @@ public interface SseSink {
     default void flush() throws IOException {}
 
     /**
+     * Sends what is buffered and ends the caller's response: called once, after a finished stream's
+     * {@code [DONE]}, and nothing is written after it. The default flushes.
+     */
+    default void end() throws IOException {
+        flush();
+    }
+
+    /**
      * Called once, just before the stream's last event ({@code [DONE]}, or the error event that ends
      * a broken stream) is written: what must be true when the caller sees the end (its stream slot
      * free) is done here. Never throws; the default does nothing.

@@ -70,4 +70,18 @@ public final class SseWriter implements SseSink {
             out.flush();
         }
     }
+
+    /**
+     * Closes the response's stream: what is buffered, {@code [DONE]} among it, leaves with the response's end
+     * (HTTP/1.1's last chunk, HTTP/2's END_STREAM) in one write, where a flush and then the end that the
+     * servlet container writes once the handler returns took two (3.8 % of the gateway's CPU samples in the
+     * time-to-first-byte phase, bench/README.md, session 30); and the caller's response is over when its last
+     * event is sent, not when the gateway's bookkeeping after it is.
+     */
+    @Override
+    public void end() throws IOException {
+        if (out != null) {
+            out.close();
+        }
+    }
 }

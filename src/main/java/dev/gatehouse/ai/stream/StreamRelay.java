@@ -122,7 +122,7 @@ public final class StreamRelay {
         return committed;
     }
 
-    /** Ends a finished stream: held chunks, the usage chunk if the caller asked for it, then {@code [DONE]}. */
+    /** Ends a finished stream: held chunks, the usage chunk if the caller asked for it, then {@code [DONE]}, and the response. */
     public void finish() {
         flushHeld();
         if (request.includeUsage()) {
@@ -133,7 +133,11 @@ public final class StreamRelay {
         }
         sink.ending();
         write(DONE);
-        flush();
+        try {
+            sink.end();
+        } catch (IOException e) {
+            throw new CallerGone(e);
+        }
     }
 
     /**
