@@ -2,7 +2,6 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
@@ -10,10 +9,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import dev.gatehouse.ops.PollingAsyncAppender;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
-/** logback.xml's access log: queued (the request never waits for the console), never lossy, drained on stop. */
+/** logback.xml's access log: queued (the request never waits for the console), never lossy, drained on stop (PollingAsyncAppenderTest: the queue itself). */
 class AccessLogQueueTest {
 
     @Test
@@ -21,12 +21,12 @@ class AccessLogQueueTest {
         LoggerContext context = configured("text");
         try {
             Logger access = context.getLogger("dev.gatehouse.access");
-            AsyncAppender queue = (AsyncAppender) access.getAppender("access");
+            var queue = (PollingAsyncAppender) access.getAppender("access");
 
             assertThat(queue).as("the access logger's own appender").isNotNull();
             assertThat(queue.isStarted()).isTrue();
-            assertThat(queue.getDiscardingThreshold()).as("INFO lines are not discarded when the queue fills").isZero();
-            assertThat(queue.isNeverBlock()).as("a full queue makes the request wait rather than lose a line").isFalse();
+            assertThat(queue.getQueueSize()).isEqualTo(8192);
+            assertThat(queue.getPollInterval().getMilliseconds()).as("a line waits at most about this for the console").isEqualTo(10);
             assertThat(access.isAdditive()).as("not also written synchronously through root").isFalse();
             assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("console"))
                     .as("WARN and ERROR lines are written synchronously").isInstanceOf(ch.qos.logback.core.ConsoleAppender.class);
