@@ -22,14 +22,22 @@ import java.util.Map;
 public final class GatewayBench {
     /** How long and how wide a run is: the full one or the few-minutes quick one. */
     record Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users,
-                int[] rates, int streams, boolean profile, boolean streamsOnly) {
+                int[] rates, int streams, boolean profile, boolean streamsOnly, int openOnlyRuns) {
         Plan(boolean quick, int warmupSeconds, double phaseSeconds, int rounds, int[] concurrencies, int[] users, int[] rates, int streams,
              boolean profile) {
-            this(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, false);
+            this(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, false, 0);
         }
 
         Plan onlyStreams() {
-            return new Plan(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, true);
+            return new Plan(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, true, 0);
+        }
+
+        /** Only the p99 target's phase (open loop, 1,000 req/s, 200 users), {@code runs} times: its spread, for an A/B. */
+        Plan onlyOpen(int runs) {
+            if (runs < 1 || runs > 50) {
+                throw new IllegalArgumentException("BENCH_OPEN_RUNS must be 1 to 50, not " + runs);
+            }
+            return new Plan(quick, warmupSeconds, phaseSeconds, rounds, concurrencies, users, rates, streams, profile, false, runs);
         }
 
         static Plan of(boolean quick, int streams, boolean profile) {
@@ -89,6 +97,8 @@ public final class GatewayBench {
                 Plan plan = Plan.of(flags.contains("--quick"), Integer.parseInt(args[2]), flags.contains("--profile"));
                 if (flags.contains("--streams-only")) {
                     plan = plan.onlyStreams();
+                } else if (flags.contains("--open-only")) {
+                    plan = plan.onlyOpen(Integer.parseInt(System.getenv().getOrDefault("BENCH_OPEN_RUNS", "5").strip()));
                 }
                 Map<String, String> endpoints = new HashMap<>();
                 for (String line : Files.readAllLines(Path.of(args[1]))) {
@@ -99,6 +109,9 @@ public final class GatewayBench {
                 }
                 GatewayBench bench = new GatewayBench(plan, endpoints);
                 bench.run();
+                if (plan.openOnlyRuns() > 0) {
+                    return; // its figures are the log's lines and summary: a spread to compare, not results to keep
+                }
                 // A streams-only run is for looking at that phase; it never replaces the full results.
                 BenchReport.write(plan.streamsOnly() ? Path.of("target/bench/RESULTS-streams.md") : Path.of(args[3]), plan, bench.rows, bench.facts);
             }
@@ -129,6 +142,10 @@ public final class GatewayBench {
         client.closed(gateway, 16, plan.warmupSeconds, false);
         client.closed(gateway, 4, 2, true);
         warmUntilSteady(gateway);
+        if (plan.openOnlyRuns() > 0) {
+            openOnly();
+            return;
+        }
         if (plan.streamsOnly()) {
             ttfb();
             holdStreams(gateway);
@@ -158,6 +175,35 @@ public final class GatewayBench {
         holdStreams(gateway);
         facts.put("load_after", loadAverage());
         facts.put("load_seconds", String.format("%.0f", (System.nanoTime() - began) / 1e9));
+    }
+
+    /**
+     * The open loop at 1,000 req/s from 200 users, {@link Plan#openOnlyRuns} times (each interleaved with the
+     * direct target as in a full run), then the added p50 and p99 of each and their medians: the p99 moves by
+     * a few milliseconds from one run to the next on shared cores, so one run cannot tell two builds apart.
+     */
+    private void openOnly() throws Exception {
+        int rate = 1000;
+        double[] p50 = new double[plan.openOnlyRuns()];
+        double[] p99 = new double[plan.openOnlyRuns()];
+        for (int i = 0; i < plan.openOnlyRuns(); i++) {
+            Row gateway = interleave("open", BenchServer.USERS, rate, (t, seconds) -> client.open(t, rate, seconds));
+            Row direct = rows.get(rows.size() - 2);
+            p50[i] = gateway.sample().p(50) - direct.sample().p(50);
+            p99[i] = gateway.sample().p(99) - direct.sample().p(99);
+        }
+        log("open-only at " + rate + " req/s, added p50 by run " + millis(p50) + ", median " + String.format("%.3f", median(p50)));
+        log("open-only at " + rate + " req/s, added p99 by run " + millis(p99) + ", median " + String.format("%.3f", median(p99)));
+    }
+
+    private static String millis(double[] values) {
+        return Arrays.stream(values).mapToObj(v -> String.format("%.3f", v)).toList().toString();
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /**
