@@ -13,6 +13,7 @@ import dev.gatehouse.cli.StripeSyncCommand;
 import dev.gatehouse.cli.StripeTriggerCommand;
 import dev.gatehouse.cli.TokenCommand;
 import dev.gatehouse.config.EnvFile;
+import dev.gatehouse.web.IoPollers;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -46,6 +47,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
+        IoPollers.preferPlatformThreads(); // before any virtual thread blocks on a socket
         Map<String, String> env = EnvFile.overlay(Path.of(".env"), System.getenv());
         try {
             LogFormat.apply(env);

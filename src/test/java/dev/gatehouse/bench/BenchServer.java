@@ -11,6 +11,7 @@ import dev.gatehouse.db.Database;
 import dev.gatehouse.db.DatabaseUrl;
 import dev.gatehouse.db.EmbeddedDatabase;
 import dev.gatehouse.db.MigrationRunner;
+import dev.gatehouse.web.IoPollers;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -50,6 +51,7 @@ final class BenchServer {
      *                           {@code upstreamUrl} itself
      */
     static void serve(Path endpointsFile, String upstreamUrl, int seconds, String streamsUpstreamUrl) throws Exception {
+        IoPollers.preferPlatformThreads(); // as Main does, before any virtual thread blocks on a socket
         String external = System.getenv("DATABASE_URL");
         EmbeddedDatabase pg = null;
         Path pgDir = null;
