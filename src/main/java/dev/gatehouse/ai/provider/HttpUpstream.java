@@ -78,6 +78,7 @@ final class HttpUpstream implements Upstream {
      * connection pool, dispatcher and task runner.
      */
     static OkHttpClient forProviders(OkHttpClient shared) {
+        OkioWatchdogLead.start(); // so that each answer's call timeout enters okio's watchdog queue without waking it
         return shared.newBuilder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).addInterceptor(RESEND_REFUSED).build();
     }
 
