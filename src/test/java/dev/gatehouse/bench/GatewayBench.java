@@ -200,7 +200,7 @@ public final class GatewayBench {
         return Arrays.stream(values).mapToObj(v -> String.format("%.3f", v)).toList().toString();
     }
 
-    static double median(double[] values) {
+    private static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
